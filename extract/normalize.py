@@ -1,0 +1,226 @@
+"""Rebuild paragraphs from PDF-extracted lines: one normalized text that every offset refers to.
+
+Wrapped lines are re-joined, page numbers dropped, letter-spaced runs closed up, and footnote
+bodies lifted out of the paragraphs they interrupt and set after the body text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CN_NUM = "一二三四五六七八九十百零〇两"
+
+PART = re.compile(rf"^(?:(?P<n1>[{CN_NUM}]{{1,3}})、|第(?P<n2>[{CN_NUM}\d]{{1,3}})(?:章|部分|篇))")
+SECTION = re.compile(rf"^(?:[（(](?P<n1>[{CN_NUM}]{{1,3}})[）)]|第(?P<n2>[{CN_NUM}\d]{{1,3}})节)")
+TASK = re.compile(rf"^(?:(?P<n1>\d{{1,3}})[.．、](?=[{CJK}“《（(])|[（(](?P<n2>\d{{1,3}})[）)](?=[{CJK}“《]))")
+BOX = re.compile(r"^专栏\s*(?P<n1>\d{1,3})")
+DASH = re.compile(r"^(?:——|—{2})")
+PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,3}[-—–－\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+LETTER_SPACED = re.compile(rf"(?:[{CJK}][ \u3000]){{3,}}[{CJK}]")
+TERMINAL = "。！？；：”）)」"
+UNIT_AFTER_NUMBER = ".．%％年月日号个家件项万亿倍元次位名所条类期届批"
+
+
+def markers(line: str):
+    """Return (kind, number) when a line starts a structural unit, else None."""
+    for kind, rx in (("part", PART), ("section", SECTION), ("task", TASK), ("box", BOX)):
+        m = rx.match(line)
+        if m:
+            return kind, m.group("n1") or m.groupdict().get("n2")
+    if DASH.match(line):
+        return "dash", None
+    return None
+
+
+def width(s: str) -> float:
+    """Return a line's display width in full-width cells."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in s)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph of the normalized text."""
+
+    start: int
+    end: int
+    kind: str  # "para" | "table" | "footnote"
+    line: int  # 1-based line of the source where it starts
+    number: int | None = None  # footnote number
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The normalized text, its paragraphs, and a map back to source lines."""
+
+    text: str
+    blocks: tuple[Block, ...]
+    line_offsets: tuple[int, ...]  # normalized offset where each kept source line starts
+    line_numbers: tuple[int, ...]  # the 1-based source line of each entry above
+    body_end: int  # where footnote bodies begin
+
+    def line_of(self, offset: int) -> int:
+        """Return the 1-based source line an offset of the normalized text came from."""
+        i = bisect.bisect_right(self.line_offsets, offset) - 1
+        return self.line_numbers[max(i, 0)] if self.line_numbers else 1
+
+
+@dataclass(slots=True)
+class _Line:
+    no: int
+    text: str
+    page_break: bool  # a page boundary (blank lines, page number) came before it
+
+
+def _lines(raw: str) -> list[_Line]:
+    out: list[_Line] = []
+    blanks, broke = 0, False
+    for no, line in enumerate(raw.split("\n"), 1):
+        s = line.replace("\f", "").strip().replace("\u00a0", " ")
+        if "\f" in line:
+            broke = True
+        if not s:
+            blanks += 1
+            continue
+        if PAGE_NUMBER.match(s):
+            broke = True
+            continue
+        s = LETTER_SPACED.sub(lambda m: m.group(0).replace(" ", "").replace("\u3000", ""), s)
+        out.append(_Line(no, s, broke or blanks >= 2))
+        blanks, broke = 0, False
+    return out
+
+
+def _marker_pattern(n: int) -> re.Pattern:
+    return re.compile(rf"(?<=[”{CJK}）)]){n}(?![\d{UNIT_AFTER_NUMBER}])")
+
+
+def _footnote_start(line: str, n: int) -> bool:
+    m = re.match(rf"{n}(?!\d)[ \u3000]?(?=\S)", line)
+    return bool(m) and line[m.end()] not in UNIT_AFTER_NUMBER + "、)）" and not TASK.match(line)
+
+
+def _split_footnotes(lines: list[_Line], full: float) -> tuple[list[_Line], list[tuple[int, list[_Line]]]]:
+    """Separate footnote bodies from the running text, numbering from 1 upward."""
+    content: list[_Line] = []
+    notes: list[tuple[int, list[_Line]]] = []
+    n = 1
+    since = ""  # running text since the previous footnote marker was found
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if _footnote_start(ln.text, n) and _marker_pattern(n).search(since):
+            body = [ln]
+            i += 1
+            while i < len(lines):
+                nxt = lines[i]
+                if nxt.page_break or _footnote_start(nxt.text, n + 1) or markers(nxt.text):
+                    break
+                # Without page breaks, a body ends with its sentence unless its lines run wide.
+                if not any(x.page_break for x in lines) and body[-1].text.endswith("。") and width(nxt.text) <= full * 1.2:
+                    break
+                body.append(nxt)
+                i += 1
+            notes.append((n, body))
+            m = _marker_pattern(n).search(since)
+            since = since[m.end():]
+            n += 1
+            # Text after the notes continues the interrupted paragraph: keep its page-break flag off.
+            if i < len(lines) and lines[i].page_break and not markers(lines[i].text):
+                lines[i] = _Line(lines[i].no, lines[i].text, False)
+            continue
+        content.append(ln)
+        since += ln.text
+        i += 1
+    return content, notes
+
+
+def _is_table_header(line: str) -> bool:
+    return line.startswith("指标") and len(line) < 40
+
+
+def _join(a: str, b: str) -> str:
+    if a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
+        return a + " " + b
+    return a + b
+
+
+def normalize(raw: str) -> Normalized:
+    """Return the normalized text of a plan with its paragraph blocks."""
+    lines = _lines(raw)
+    widths = sorted(round(width(x.text) * 2) / 2 for x in lines)
+    # The wrap width is the common width of full lines: the upper quartile of line widths.
+    full = widths[int(len(widths) * 0.75)] if widths else 26.0
+    content, notes = _split_footnotes(lines, full)
+
+    paras: list[tuple[str, list[_Line]]] = []  # kind, lines
+    in_table = False
+    for idx, ln in enumerate(content):
+        mk = markers(ln.text)
+        if in_table:
+            if mk and mk[0] in ("part", "section", "task", "box"):
+                in_table = False
+            else:
+                paras[-1][1].append(ln)
+                continue
+        if _is_table_header(ln.text) and paras:
+            # The table title is the paragraph just before the header; it is its own block.
+            in_table = True
+            paras.append(("table", [ln]))
+            continue
+        new = False
+        if not paras or mk:
+            new = True
+        else:
+            kind, prev_lines = paras[-1]
+            prev = prev_lines[-1].text
+            first = prev_lines[0].text
+            heading = markers(first) and markers(first)[0] in ("part", "section", "box") and len(prev_lines) == 1 \
+                and "。" not in first
+            if heading:
+                new = True
+            elif prev.endswith(tuple(TERMINAL)) and width(prev) < full - 0.75:
+                new = True
+            elif "指标" in ln.text and idx + 1 < len(content) and _is_table_header(content[idx + 1].text):
+                new = True
+        if new:
+            paras.append(("para", [ln]))
+        else:
+            paras[-1][1].append(ln)
+
+    text_parts: list[str] = []
+    blocks: list[Block] = []
+    offs: list[int] = []
+    nos: list[int] = []
+    pos = 0
+
+    def emit(kind: str, plines: list[_Line], sep_lines: bool, number: int | None = None, prefix: str = ""):
+        nonlocal pos
+        if text_parts:
+            text_parts.append("\n")
+            pos += 1
+        start = pos
+        buf = prefix
+        for j, ln in enumerate(plines):
+            if j and sep_lines:
+                buf += "\n"
+            elif j:
+                joined = _join(buf, ln.text)
+                if len(joined) > len(buf) + len(ln.text):
+                    buf = buf + " "
+            offs.append(start + len(buf))
+            nos.append(ln.no)
+            buf += ln.text
+        text_parts.append(buf)
+        pos += len(buf)
+        blocks.append(Block(start, pos, kind, plines[0].no, number))
+
+    for kind, plines in paras:
+        emit(kind, plines, kind == "table")
+    body_end = pos
+    for n, body in notes:
+        emit("footnote", body, False, number=n)
+    return Normalized("".join(text_parts), tuple(blocks), tuple(offs), tuple(nos), body_end)

@@ -1,0 +1,224 @@
+"""Value types of an extraction: every record carries offsets into the document's one text."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields, is_dataclass
+
+
+class Role(str, enum.Enum):
+    """The responsibility an agency carries for a unit."""
+
+    LEAD = "lead"  # 牵头
+    COOPERATE = "cooperate"  # 配合, 参与, 协办, 协同
+    RESPONSIBLE = "responsible"  # 负责, 按职责分工负责
+    GUIDE = "guide"  # 指导
+
+
+ROLE_ORDER = (Role.LEAD, Role.COOPERATE, Role.RESPONSIBLE, Role.GUIDE)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Half-open character range `[start, end)` into the document text, with its quote."""
+
+    start: int
+    end: int
+    quote: str
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> "Span":
+        return cls(start, end, text[start:end])
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A normalized plan: the one text every offset refers to, and its metadata."""
+
+    id: str
+    title: str
+    text: str
+    sha256: str
+    source: str  # file name the text was read from
+    metadata: dict = field(default_factory=dict, hash=False, compare=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part (一、) or a section (（一）) of the plan."""
+
+    id: str
+    level: str  # "part" | "section"
+    number: str  # as written: "一", "三"
+    title: str
+    span: Span  # heading through the end of the section's content
+    heading: Span  # the heading line alone
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One agency named with one role in one clause."""
+
+    agency: str  # as written (joined across line breaks)
+    canonical: str | None  # canonical agency name, or None when the gazetteer lacks it
+    agency_id: str | None  # gazetteer id, or None
+    role: Role
+    span: Span  # the name as written
+    clause: Span  # the whole clause, brackets included
+    inferred: str | None = None  # why the role or name was inferred (shared prefix, rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A responsibility clause and the sentence it governs."""
+
+    span: Span
+    sentence: Span
+    assignments: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A gazetteer entry (agency or place) found in the text."""
+
+    name: str  # as written
+    canonical: str | None
+    entry_id: str | None
+    kind: str
+    span: Span
+    in_clause: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A 《…》 citation."""
+
+    title: str  # joined, letter-spacing removed
+    span: Span  # brackets included
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A special-project box (专栏)."""
+
+    id: str
+    number: str
+    title: str
+    span: Span
+    title_span: Span
+    body: Span
+    section: str | None
+    after_task: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    """A numbered footnote: its marker glued to a term and its body."""
+
+    number: int
+    term: str
+    marker: Span  # the digits glued after the term
+    term_span: Span
+    body: Span  # the footnote text (number excluded)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A row of the indicator table."""
+
+    id: str
+    name: str
+    unit: str
+    baseline: str | None
+    baseline_year: int | None
+    target: str
+    target_year: int | None
+    source: str
+    source_canonical: str | None
+    nature: str | None  # "expected" (预期性) | "binding" (约束性)
+    span: Span
+    name_span: Span
+    source_span: Span
+    footnote: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A responsibility-bearing unit: a numbered task or an unnumbered measure."""
+
+    id: str
+    kind: str  # "task" | "measure"
+    number: str  # "1" for tasks; the section's number for measures
+    title: str
+    title_span: Span
+    span: Span
+    section: str | None
+    part: str | None
+    clauses: tuple[Clause, ...]
+    references: tuple[Reference, ...]
+    places: tuple[Mention, ...]
+    agencies: tuple[Mention, ...]
+    boxes: tuple[str, ...]
+    footnotes: tuple[int, ...]
+    keywords: tuple[str, ...]
+
+    @property
+    def assignments(self) -> tuple[Assignment, ...]:
+        return tuple(a for c in self.clauses for a in c.assignments)
+
+    def names(self, role: Role) -> list[str]:
+        """Return the names as written with this role, first occurrence order, no repeats."""
+        out: list[str] = []
+        for a in self.assignments:
+            if a.role is role and a.agency not in out:
+                out.append(a.agency)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Something the extractor could not place: never dropped, always reported."""
+
+    code: str
+    message: str
+    line: int | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything extracted from one document."""
+
+    document: Document
+    sections: tuple[Section, ...]
+    units: tuple[Unit, ...]
+    boxes: tuple[Box, ...]
+    indicators: tuple[Indicator, ...]
+    footnotes: tuple[Footnote, ...]
+    references: tuple[Reference, ...]
+    places: tuple[Mention, ...]
+    agencies: tuple[Mention, ...]
+    warnings: tuple[Issue, ...]
+
+    @property
+    def tasks(self) -> tuple[Unit, ...]:
+        return self.units
+
+    def unit(self, unit_id: str) -> Unit:
+        for u in self.units:
+            if u.id == unit_id:
+                return u
+        raise KeyError(unit_id)
+
+
+def iter_spans(obj):
+    """Yield every Span inside a record tree (for the span invariant)."""
+    if isinstance(obj, Span):
+        yield obj
+    elif is_dataclass(obj):
+        for f in fields(obj):
+            yield from iter_spans(getattr(obj, f.name))
+    elif isinstance(obj, (list, tuple)):
+        for x in obj:
+            yield from iter_spans(x)

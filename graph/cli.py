@@ -1,0 +1,38 @@
+"""The `policykg` command: one console command, a subcommand per job; each a thin wrapper."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = """examples:
+  policykg extract corpus/ --format csv > 分工表.csv
+  policykg app"""
+
+
+def parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    from extract import cli as extract_cli
+
+    p = argparse.ArgumentParser(prog="policykg", description="Turn Chinese government plans into a knowledge graph.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    extract_cli.add_parser(sub)
+    return p
+
+
+def main(argv=None) -> int:
+    """Run the command line; errors become one line on stderr and a non-zero exit."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("policykg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
