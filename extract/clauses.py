@@ -187,17 +187,18 @@ def parse_clause(text: str, o: int, c: int, resolver: Resolver, state: RuleState
             if first_rule and role is Role.RESPONSIBLE and not out:
                 r, why = Role.LEAD, "rule:列第一位者为牵头单位"
             entry = resolver.resolve(name)
+            full = name
             if entry is None and prev_name:
                 expanded = resolver.expand_prefix(name, prev_name)
                 if expanded:
-                    entry = expanded[1]
+                    full, entry = expanded
                     why = (why + "; " if why else "") + f"shared-prefix:{expanded[0]}"
             out.append(Assignment(name, entry.name if entry else None, entry.id if entry else None, r,
                                   Span.of(text, noff, noff + len(name)), clause, why))
             if entry is None:
                 issues.append(Issue("unresolved-agency", f"agency {name!r} is not in the gazetteer",
                                     line_of(noff), Span.of(text, noff, noff + len(name))))
-            prev_name = name if not name.startswith("各") else prev_name
+            prev_name = full if not full.startswith("各") else prev_name
     if not out and not issues:
         issues.append(Issue("clause-empty", f"clause names no agency: {clause.quote!r}", line_of(o), clause))
     return out, issues

@@ -95,12 +95,12 @@ def _lines(raw: str) -> list[_Line]:
 
 
 def _marker_pattern(n: int) -> re.Pattern:
-    return re.compile(rf"(?<=[”{CJK}）)]){n}(?![\d{UNIT_AFTER_NUMBER}])")
+    return re.compile(rf"(?<=[”{CJK}）)])(?<!第){n}(?![\d{UNIT_AFTER_NUMBER}])")
 
 
 def _footnote_start(line: str, n: int) -> bool:
     m = re.match(rf"{n}(?!\d)[ \u3000]?(?=\S)", line)
-    return bool(m) and line[m.end()] not in UNIT_AFTER_NUMBER + "、)）" and not TASK.match(line)
+    return bool(m) and line[m.end()] not in UNIT_AFTER_NUMBER + "、)）（(：:，,。" and not TASK.match(line)
 
 
 def _split_footnotes(lines: list[_Line], full: float) -> tuple[list[_Line], list[tuple[int, list[_Line]]]]:
@@ -136,6 +136,10 @@ def _split_footnotes(lines: list[_Line], full: float) -> tuple[list[_Line], list
         since += ln.text
         i += 1
     return content, notes
+
+
+def _open_brackets(s: str) -> bool:
+    return sum(s.count(c) for c in "（(〔【《“") > sum(s.count(c) for c in "）)〕】》”")
 
 
 def _is_table_header(line: str) -> bool:
@@ -180,8 +184,11 @@ def normalize(raw: str) -> Normalized:
             first = prev_lines[0].text
             heading = markers(first) and markers(first)[0] in ("part", "section", "box") and len(prev_lines) == 1 \
                 and "。" not in first
+            joined = "".join(x.text for x in prev_lines)
             if heading:
                 new = True
+            elif _open_brackets(joined):
+                new = False  # a clause or a title wrapped over lines never ends a paragraph
             elif prev.endswith(tuple(TERMINAL)) and width(prev) < full - 0.75:
                 new = True
             elif "指标" in ln.text and idx + 1 < len(content) and _is_table_header(content[idx + 1].text):

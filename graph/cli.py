@@ -32,6 +32,15 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        print(f"policykg: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        # The project's own errors are messages for the user, one line; anything else is a bug.
+        if type(e).__module__.split(".")[0] in ("extract", "graph", "ontology"):
+            print(f"policykg: {e}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":
