@@ -1,0 +1,64 @@
+"""Benchmark extraction on the seed: cold process time and throughput against bare jieba.lcut.
+
+Not a test: prints figures measured in one run (machines here are shared and noisy).
+Goals (issue 2): throughput ratio >= 0.5, cold process <= 1.5 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "guangzhou-ip-plan-2021-2025.txt"
+
+
+def cold_process(runs: int = 5) -> float:
+    """Return the median wall time of `policykg extract SEED --format json` as a fresh process."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "graph.cli", "extract", str(SEED), "--format", "json"], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def best(fn, runs: int = 15) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    import jieba
+
+    from extract.pipeline import extract_source
+    from extract.reader import read_file
+    from extract.segment import tokenizer
+
+    jieba.setLogLevel(logging.WARNING)
+    src = read_file(SEED)
+    text = src.text
+    jieba.initialize()
+    tokenizer()  # dictionaries loaded before timing: the ratio compares work per text, not start-up
+    t_jieba = best(lambda: jieba.lcut(text, HMM=False))
+    t_extract = best(lambda: extract_source(src))
+    cold = cold_process()
+    chars = len(text)
+    print(f"seed: {chars} characters")
+    print(f"bare jieba.lcut (HMM off): {t_jieba * 1000:.1f} ms  ({chars / t_jieba / 1000:.0f} kchar/s)")
+    print(f"policykg extraction:       {t_extract * 1000:.1f} ms  ({chars / t_extract / 1000:.0f} kchar/s)")
+    print(f"throughput ratio extraction/jieba: {t_jieba / t_extract:.2f}  (goal >= 0.5)")
+    print(f"cold `policykg extract --format json` process: {cold:.2f} s  (goal <= 1.5 s)")
+
+
+if __name__ == "__main__":
+    main()
