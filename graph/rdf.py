@@ -205,8 +205,19 @@ class _Doc:
 
 def extraction_to_graph(x: Extraction, base: str | None = None) -> Graph:
     """Return the triples of one document's named graph."""
+    return _map(x, base, _fresh_graph())
+
+
+class _TripleSet(set):
+    """A write-only stand-in for a Graph: the store path needs triples, not rdflib's indexes."""
+
+    def add(self, triple) -> None:  # noqa: D401 - same signature as Graph.add
+        set.add(self, triple)
+
+
+def _map(x: Extraction, base: str | None, sink):
     ctx = _Doc(
-        graph=_fresh_graph(),
+        graph=sink,
         x=x,
         base=iris.base_iri(base),
         agency_ids=_name_index(x, "agency"),
@@ -594,6 +605,18 @@ def to_nquads(extraction: Extraction, base: str | None = None) -> bytes:
     # N-Quads leaves unescaped inside literals.
     lines = sorted({line for line in ds.serialize(format="nquads").split("\n") if line.strip()})
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def to_ntriples(extraction: Extraction, base: str | None = None) -> bytes:
+    """Return one document's triples as N-Triples, lines sorted: the store loads them into the named graph.
+
+    Written straight from the mapped triples, without building an rdflib graph: about three times
+    faster, and the same triples as extraction_to_graph (a test checks isomorphism).
+    """
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    lines = sorted({_nt_row(t) for t in _map(extraction, base, _TripleSet())})
+    return "".join(lines).encode("utf-8")
 
 
 def validate(data: Graph) -> tuple[bool, str]:

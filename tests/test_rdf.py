@@ -409,3 +409,14 @@ def test_seed_plan_maps_conforms_and_quotes_its_text():
     assert assert_selectors_quote_the_text(g) == len(set(g.subjects(RDF.type, OA.Annotation)))
     cooperating = set(g.subjects(PKG.cooperatingAgency, None))
     assert cooperating and all((u, ELI.type_subdivision, None) in g for u in cooperating)
+
+
+def test_ntriples_for_the_store_are_the_mapped_graph(tiny_extraction):
+    from rdflib.compare import isomorphic
+
+    from graph.rdf import to_ntriples
+
+    data = to_ntriples(tiny_extraction)
+    assert data == to_ntriples(tiny_extraction)
+    parsed = Graph().parse(data=data.decode("utf-8"), format="nt")
+    assert isomorphic(parsed, extraction_to_graph(tiny_extraction))
