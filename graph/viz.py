@@ -1,0 +1,437 @@
+"""Turn graphs and spans into HTML that shows document text literally and loads nothing remote.
+
+Everything a document names (agency, task, box, section) may be hostile markup. Three rules:
+
+- text that goes into HTML is built from ``html.escape``d pieces (tooltips, highlighted text);
+- text that goes into a ``<script>`` is JSON with ``<``, ``>`` and ``&`` escaped, so it cannot
+  close the script element; vis-network draws node labels on a canvas, as text;
+- text that goes into Streamlit markdown goes through ``md_escape``.
+
+pyvis builds the nodes, edges and options, and ships the vis-network bundle that we inline.
+The page around them is ours (``_PAGE``): pyvis's own template links Bootstrap from a CDN even
+with ``cdn_resources="in_line"`` and switches to an ``innerHTML`` popup whenever a title contains
+"href". ``external_resources`` checks a page for anything fetched from elsewhere.
+
+>>> import networkx as nx
+>>> G = nx.Graph()
+>>> G.add_node("a", kind="agency", label="<img src=x onerror=alert(1)>")
+>>> G.add_node("t", kind="task", label="任务")
+>>> G.add_edge("a", "t", role="lead")
+>>> page = render(G, {"a": (0.0, 0.0), "t": (1.0, 0.0)})
+>>> "<img" in page, external_resources(page)
+(False, [])
+>>> highlight("甲<b>乙", [(1, 4, "note", "x")])
+'甲<mark class="pk-note" title="x">&lt;b&gt;</mark>乙'
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import networkx as nx
+from pyvis.network import Network
+
+__all__ = [
+    "KIND_COLORS",
+    "MARK_STYLES",
+    "ROLE_COLORS",
+    "ROLE_LABELS",
+    "centrality",
+    "external_resources",
+    "highlight",
+    "legend_html",
+    "md_escape",
+    "network_view",
+    "render",
+    "tooltip",
+    "trim",
+]
+
+# The same colours as graph.network.ROLE_COLORS; an edge's own "color" attribute wins.
+ROLE_COLORS = {"lead": "#d62728", "cooperate": "#1f77b4", "responsible": "#2ca02c", "guide": "#9467bd"}
+ROLE_LABELS = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
+KIND_COLORS = {
+    "agency": "#8c564b",
+    "task": "#17becf",
+    "measure": "#9edae5",
+    "box": "#bcbd22",
+    "section": "#c7c7c7",
+    "part": "#7f7f7f",
+}
+_OTHER = "#999999"
+# Inline styles (st.html keeps style attributes; a stylesheet would need a second element).
+MARK_STYLES = {
+    "title": "background:none;font-weight:bold",
+    "clause": "background:#fff3bf;padding:0",
+    "reference": "background:#ffe0c2;padding:0",
+    "place": "background:#c5f6fa;padding:0",
+    "agency": "background:#eee;border-bottom:2px dashed #8c564b;padding:0",
+    **{f"role-{r}": f"background:{c}22;border-bottom:3px solid {c};padding:0" for r, c in {
+        "lead": "#d62728", "cooperate": "#1f77b4", "responsible": "#2ca02c", "guide": "#9467bd"}.items()},
+}
+MARK_LEGEND = {
+    "title": "标题 title", "clause": "责任条款 clause", "role-lead": "牵头 lead", "role-cooperate": "配合 cooperate",
+    "role-responsible": "负责 responsible", "role-guide": "指导 guide", "reference": "引用 reference",
+    "place": "地点 place", "agency": "提及单位 agency mentioned",
+}
+_LABEL_CHARS = 14  # longer labels are cut on the canvas; the tooltip has the whole text
+
+
+# --------------------------------------------------------------------------- text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=:])")
+
+
+def md_escape(text: object) -> str:
+    """Return `text` escaped for Streamlit markdown: every character shows as itself.
+
+    >>> md_escape("<img src=x> *粗* [a](javascript:b)")
+    '\\\\<img src\\\\=x\\\\> \\\\*粗\\\\* \\\\[a\\\\]\\\\(javascript\\\\:b\\\\)'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def tooltip(*lines: object) -> str:
+    """Join lines into tooltip HTML, each line escaped; `None` and empty lines are left out.
+
+    >>> tooltip("<b>", None, "二")
+    '&lt;b&gt;<br>二'
+    """
+    return "<br>".join(html.escape(str(line)) for line in lines if line not in (None, ""))
+
+
+Mark = tuple[int, int, str, str]  # start, end (into the text), kind, tooltip text
+
+
+def highlight(text: str, marks: Iterable[Mark]) -> str:
+    """Return `text` as HTML with each mark wrapped in ``<mark class="pk-KIND">``, all escaped.
+
+    Marks may overlap or nest: the text is cut at every boundary and each piece takes the
+    innermost (shortest) mark covering it. Marks outside the text are ignored.
+
+    >>> highlight("ab", [(0, 2, "x", ""), (1, 2, "y", "")])
+    '<mark class="pk-x">a</mark><mark class="pk-y">b</mark>'
+    """
+    n = len(text)
+    good = [(s, e, k, t) for s, e, k, t in marks if 0 <= s < e <= n]
+    cuts = sorted({0, n, *(s for s, *_ in good), *(e for _, e, *_ in good)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = html.escape(text[a:b])
+        covering = [m for m in good if m[0] <= a and b <= m[1]]
+        if not covering:
+            out.append(piece)
+            continue
+        s, e, kind, title = min(covering, key=lambda m: (m[1] - m[0], m[0]))
+        kind_class = re.sub(r"[^a-z0-9-]", "", kind.lower()) or "mark"
+        attr = f' title="{html.escape(title)}"' if title else ""
+        style = MARK_STYLES.get(kind_class)
+        attr += f' style="{style}"' if style else ""
+        out.append(f'<mark class="pk-{kind_class}"{attr}>{piece}</mark>')
+    return "".join(out)
+
+
+def legend_html() -> str:
+    """Return the key to `highlight`'s marks as HTML."""
+    return " ".join(f'<mark style="{MARK_STYLES[k]}">{html.escape(text)}</mark>' for k, text in MARK_LEGEND.items())
+
+
+# --------------------------------------------------------------------------- what the network view draws
+
+
+def network_view(
+    G: nx.Graph,
+    mode: str,
+    *,
+    roles: Iterable[str] | None = None,
+    parts: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+    agencies: Iterable[str] | None = None,
+) -> nx.Graph:
+    """Return the graph one network view draws from the projection `G` (not modified).
+
+    `mode`: "bipartite" (agencies ↔ tasks, edges by role), "collaboration" (agencies linked
+    by shared tasks) or "tasks" (tasks linked by what they share). Filters are node keys
+    (parts, sections, agencies) or role names; None keeps everything. In the collaboration
+    view an agency filter keeps those agencies and their partners; in the task view it keeps
+    the tasks those agencies carry.
+    """
+    from . import network as nw
+
+    roles = tuple(roles) if roles else None
+    if mode == "bipartite":
+        return nw.bipartite(G, roles=roles, parts=parts, sections=sections, agencies=agencies)
+    if mode not in ("collaboration", "tasks"):
+        raise ValueError(f"unknown network view {mode!r}; choose bipartite, collaboration or tasks")
+    parts = set(parts) if parts else None
+    sections = set(sections) if sections else None
+    agencies = set(agencies) if agencies else None
+    carried = None
+    if agencies is not None and mode == "tasks":
+        carried = {u for u, a, data in G.edges(data=True)
+                   if a in agencies and data.get("type") in (roles or nw.ROLES)}
+    keep = []
+    for n, data in G.nodes(data=True):
+        if data.get("kind") in nw.UNIT_KINDS:
+            if parts is not None and data.get("part") not in parts:
+                continue
+            if sections is not None and data.get("section") not in sections:
+                continue
+            if carried is not None and n not in carried:
+                continue
+        keep.append(n)
+    Gf = G.subgraph(keep)
+    if mode == "collaboration":
+        C = nw.collaboration(Gf, roles)
+        if agencies is not None:
+            C = C.subgraph({n for a in agencies if a in C for n in (a, *C[a])})
+        return C
+    kinds = (*roles, *(k for k in nw.CONNECTION_KINDS if k not in nw.ROLES)) if roles else None
+    return nw.task_connections(Gf, kinds=kinds)
+
+
+def centrality(H: nx.Graph, sample_above: int = 400) -> list[dict]:
+    """Return per node: label, kind, rid, degree, weighted degree, betweenness (distance 1/weight).
+
+    Sorted by weighted degree, degree (descending), then node. Betweenness is estimated from
+    a fixed sample of sources when the graph has more than `sample_above` nodes.
+    """
+    D = nx.Graph()
+    D.add_nodes_from(sorted(H.nodes, key=str))
+    for u, v, w in H.edges(data="weight", default=1):
+        D.add_edge(u, v, distance=1.0 / w if w else float("inf"))
+    n = D.number_of_nodes()
+    k = sample_above if n > sample_above else None
+    between = nx.betweenness_centrality(D, k=k, weight="distance", seed=42) if n else {}
+    rows = [{"node": x, "label": H.nodes[x].get("label") or str(x), "kind": H.nodes[x].get("kind"),
+             "rid": H.nodes[x].get("rid"), "degree": H.degree(x), "weighted_degree": H.degree(x, weight="weight"),
+             "betweenness": between.get(x, 0.0)} for x in H.nodes]
+    return sorted(rows, key=lambda r: (-r["weighted_degree"], -r["degree"], str(r["node"])))
+
+
+# --------------------------------------------------------------------------- graph pages
+
+
+_EXTERNAL = re.compile(
+    r"""<(script|link|img|iframe|source|embed|object)\b[^>]*?\b(?:src|href|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""",
+    re.I,
+)
+_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:)?//[^"')\s]+)""", re.I)
+
+
+def external_resources(page: str) -> list[str]:
+    """Return every URL a page would fetch from elsewhere: script/link/img sources, CSS url()."""
+    return [m.group(2) for m in _EXTERNAL.finditer(page)] + [m.group(1) for m in _CSS_URL.finditer(page)]
+
+
+def trim(H: nx.Graph, limit: int | None) -> nx.Graph:
+    """Return the subgraph of the `limit` nodes of highest weighted degree (ties by id); no copy."""
+    if limit is None or H.number_of_nodes() <= limit:
+        return H
+    degree = dict(H.degree(weight="weight"))
+    keep = sorted(H.nodes, key=lambda n: (-degree[n], str(n)))[: max(limit, 0)]
+    return H.subgraph(keep)
+
+
+def _edge_role(data: Mapping) -> str | None:
+    role = data.get("role", data.get("type"))
+    role = getattr(role, "value", role)
+    return role if role in ROLE_COLORS else None
+
+
+def _short(label: str) -> str:
+    label = " ".join(label.split())
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
+
+
+def _scaled(positions: Mapping, nodes: Sequence, spread: float) -> dict:
+    """Map layout positions (any scale) into canvas pixels centred on 0, fitting `spread`."""
+    pts = {n: positions[n] for n in nodes if n in positions}
+    if not pts:
+        return {}
+    xs = [float(p[0]) for p in pts.values()]
+    ys = [float(p[1]) for p in pts.values()]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    k = spread / span
+    return {n: (round((float(p[0]) - cx) * k, 1), round((float(p[1]) - cy) * k, 1)) for n, p in pts.items()}
+
+
+def _node_tooltip(node, data: Mapping, degree: float) -> str:
+    kind = data.get("kind", "")
+    label = data.get("label", str(node))
+    extra = data.get("title")
+    number = data.get("rid") or data.get("number")
+    head = f"{kind} {number}" if number else kind
+    return tooltip(label, head, extra, f"degree {degree:g}")
+
+
+def _edge_tooltip(data: Mapping) -> str:
+    role = _edge_role(data)
+    reasons = data.get("reasons")
+    if isinstance(reasons, (list, tuple, set, frozenset)):
+        reasons = "、".join(str(r) for r in reasons)
+    weight = data.get("weight")
+    return tooltip(
+        f"{ROLE_LABELS[role]} ({role})" if role else None,
+        reasons,
+        f"weight {weight:g}" if isinstance(weight, (int, float)) and weight != 1 else None,
+    )
+
+
+def render(
+    H: nx.Graph,
+    positions: Mapping,
+    *,
+    color_by: str = "role",
+    limit: int | None = 500,
+    height: int = 640,
+) -> str:
+    """Return a self-contained HTML page drawing `H` at `positions` with vis-network.
+
+    `color_by` is "role" (edges coloured by the agency's role, nodes by kind) or "kind"
+    (nodes by kind, edges grey). At most `limit` nodes are drawn, those of highest weighted
+    degree. Physics is off: nodes sit where the layout put them. `H` is not modified.
+    Nodes missing from `positions` are placed on a circle around the drawing.
+    """
+    if color_by not in ("role", "kind"):
+        raise ValueError(f"color_by must be 'role' or 'kind', not {color_by!r}")
+    G = trim(H, limit)
+    nodes = sorted(G.nodes, key=str)
+    spread = 90.0 * math.sqrt(max(len(nodes), 4))
+    xy = _scaled(positions, nodes, spread)
+    missing = [n for n in nodes if n not in xy]
+    for i, n in enumerate(missing):
+        a = 2 * math.pi * i / len(missing)
+        xy[n] = (round(spread * 0.6 * math.cos(a), 1), round(spread * 0.6 * math.sin(a), 1))
+    degree = dict(G.degree(weight="weight"))
+    top = max(degree.values(), default=1) or 1
+    ids = {n: i for i, n in enumerate(nodes)}
+
+    # directed=True only spares pyvis an O(E) duplicate scan per edge; arrows are switched off.
+    net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
+    for n in nodes:
+        data = G.nodes[n]
+        kind = str(data.get("kind", ""))
+        label = str(data.get("label", n))
+        x, y = xy[n]
+        net.add_node(
+            ids[n],
+            label=_short(label),
+            shape="box" if kind == "agency" and len(nodes) <= 60 else "dot",
+            color=KIND_COLORS.get(kind, _OTHER),
+            title=_node_tooltip(n, data, degree[n]),
+            x=x,
+            y=y,
+            size=8 + 22 * math.sqrt(degree[n] / top),
+            physics=False,
+        )
+    for u, v, data in G.edges(data=True):
+        role = _edge_role(data)
+        color = (data.get("color") or ROLE_COLORS[role]) if color_by == "role" and role else "#b0b0b0"
+        weight = data.get("weight", 1)
+        width = 1 + 2.5 * math.log1p(float(weight)) if isinstance(weight, (int, float)) else 1
+        net.add_edge(ids[u], ids[v], color=color, width=round(width, 2), title=_edge_tooltip(data),
+                     arrows={"to": {"enabled": False}})
+    options = {
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False},
+        "edges": {"smooth": False},
+        "nodes": {"font": {"size": 12, "face": "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"}},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(nodes) > 200},
+    }
+    net.set_options(json.dumps(options))
+    vis_nodes, vis_edges, _heading, _h, _w, _options = net.get_network_data()
+    legend = "".join(
+        f'<span><i style="background:{ROLE_COLORS[r]}"></i>{html.escape(ROLE_LABELS[r])} {r}</span>'
+        for r in ROLE_COLORS
+    ) if color_by == "role" else ""
+    legend += "".join(
+        f'<span><i style="background:{c};border-radius:50%"></i>{html.escape(k)}</span>'
+        for k, c in KIND_COLORS.items()
+        if any(G.nodes[n].get("kind") == k for n in nodes)
+    )
+    fills = {
+        "HEIGHT": str(int(height)),
+        "CSS": _asset("vis-network.css"),
+        "LEGEND": legend,
+        "COUNTS": f"{len(nodes)} nodes, {G.number_of_edges()} edges",
+        "DATA": _script_json({"nodes": vis_nodes, "edges": vis_edges, "options": options}),
+        "JS": _asset("vis-network.min.js"),
+    }
+    # One pass, so that a placeholder written inside document text or the bundle stays as it is.
+    page = re.sub(r"%([A-Z]+)%", lambda m: fills.get(m.group(1), m.group(0)), _PAGE)
+    return page
+
+
+def _script_json(value: object) -> str:
+    """Return JSON that is safe inside a <script> element (cannot close it or start a comment)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+@functools.lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    """Return a file of the vis-network bundle that ships inside pyvis."""
+    import pyvis
+
+    lib = Path(pyvis.__file__).parent / "templates" / "lib"
+    found = sorted(lib.glob(f"vis-*/{name}"))
+    if not found:
+        raise FileNotFoundError(f"{lib}/vis-*/{name}: pyvis no longer ships vis-network")
+    text = found[-1].read_text(encoding="utf-8")
+    # A minified bundle may contain "</script" inside a string; keep it from closing our element.
+    return text.replace("</script", "<\\/script").replace("</style", "<\\/style")
+
+
+# The page: vis-network inlined, data as escaped JSON, tooltips made from escaped HTML.
+# `window.pkDrawn` is set after the first drawing, for tests and the benchmark.
+_PAGE = """<!DOCTYPE html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<style>%CSS%</style>
+<style>
+html, body { margin: 0; padding: 0; font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
+#pk-network { width: 100%; height: %HEIGHT%px; border: 1px solid #ddd; box-sizing: border-box; }
+#pk-legend { font-size: 12px; color: #444; padding: 4px 2px; }
+#pk-legend span { margin-right: 12px; white-space: nowrap; }
+#pk-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
+div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 13px; }
+</style>
+</head>
+<body>
+<div id="pk-network"></div>
+<div id="pk-legend">%LEGEND% <span>%COUNTS%</span></div>
+<script>%JS%</script>
+<script>
+(function () {
+  var data = %DATA%;
+  function withTooltip(item) {
+    // Titles were escaped in Python: innerHTML only turns their <br> into line breaks.
+    if (typeof item.title === "string" && item.title) {
+      var box = document.createElement("div");
+      box.innerHTML = item.title;
+      item.title = box;
+    }
+    return item;
+  }
+  var nodes = new vis.DataSet(data.nodes.map(withTooltip));
+  var edges = new vis.DataSet(data.edges.map(withTooltip));
+  var network = new vis.Network(document.getElementById("pk-network"), {nodes: nodes, edges: edges}, data.options);
+  network.once("afterDrawing", function () { window.pkDrawn = performance.now(); });
+  window.pkNetwork = network;
+})();
+</script>
+</body>
+</html>
+"""
