@@ -4,7 +4,8 @@ One layer, two callers: `app.py` and `graph/cli.py` call the same functions and 
 draw what they return (lists of dicts of str/int, dicts), always in the same order.
 
 >>> import pathlib, tempfile
->>> folder = pathlib.Path(tempfile.mkdtemp()) / "corpus"
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name) / "corpus"
 >>> folder.mkdir()
 >>> _ = (folder / "plan.toml").write_text('jurisdiction = "广州市"', encoding="utf-8")
 >>> _ = (folder / "plan.txt").write_text(
@@ -15,6 +16,7 @@ draw what they return (lists of dicts of str/int, dicts), always in the same ord
 >>> kg.resolve_agency("市市场监管局")["name"]
 '广州市市场监督管理局'
 >>> kg.close()
+>>> tmp.cleanup()
 
 Where the data lives: the embedded store under ``DATA/store`` (``graph.store``), or a
 SPARQL endpoint (``graph.remote``). `open_kg` builds the store from the corpus first when it

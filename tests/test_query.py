@@ -466,3 +466,31 @@ def test_update_needs_the_flag_and_makes_a_new_version(tmp_path):
         assert kg.sparql("ASK { <urn:x:a> rdfs:comment 'note' }").boolean is True
     with pytest.raises(QueryError, match="nothing to build"):
         build([tmp_path / "nowhere"], tmp_path / "data")
+
+
+def test_remote_endpoint_answers_as_the_embedded_store(tmp_path):
+    from servers import start_oxigraph, stop
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mini.txt").write_text(MINI, encoding="utf-8")
+    (corpus / "mini.toml").write_text('jurisdiction = "广州市"\n', encoding="utf-8")
+    pid, base = start_oxigraph(tmp_path / "oxigraph")
+    try:
+        report = build([corpus], tmp_path / "remote-data", base)
+        assert report.added == ("mini",)
+        assert build([corpus], tmp_path / "remote-data", base).skipped == ("mini",)
+        with open_kg(tmp_path / "remote-data", corpus=corpus, endpoint=base) as remote, \
+                open_kg(tmp_path / "data", corpus=corpus) as local:
+            assert remote.remote and not local.remote
+            for name in ("市市场监管局", "市版权局"):
+                assert remote.agency_tasks(name) == local.agency_tasks(name)
+            assert remote.task("t1") == local.task("t1")
+            assert remote.outline() == local.outline()
+            query = "SELECT ?t ?a WHERE { ?t pkg:leadAgency ?a } ORDER BY ?t"
+            assert remote.sparql(query).rows == local.sparql(query).rows
+            assert remote.export("nquads", task="t1") == local.export("nquads", task="t1")
+            with pytest.raises(SparqlError, match="refusing SPARQL update"):
+                remote.sparql("DROP ALL")
+    finally:
+        stop(pid)
