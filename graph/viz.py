@@ -35,10 +35,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import networkx as nx
-from pyvis.network import Network
 
 __all__ = [
     "KIND_COLORS",
+    "agency_bars",
     "MARK_STYLES",
     "ROLE_COLORS",
     "ROLE_LABELS",
@@ -49,6 +49,8 @@ __all__ = [
     "md_escape",
     "network_view",
     "render",
+    "spread",
+    "table_html",
     "tooltip",
     "trim",
 ]
@@ -154,6 +156,7 @@ def network_view(
     parts: Iterable[str] | None = None,
     sections: Iterable[str] | None = None,
     agencies: Iterable[str] | None = None,
+    min_weight: int = 1,
 ) -> nx.Graph:
     """Return the graph one network view draws from the projection `G` (not modified).
 
@@ -161,7 +164,8 @@ def network_view(
     by shared tasks) or "tasks" (tasks linked by what they share). Filters are node keys
     (parts, sections, agencies) or role names; None keeps everything. In the collaboration
     view an agency filter keeps those agencies and their partners; in the task view it keeps
-    the tasks those agencies carry.
+    the tasks those agencies carry. `min_weight` drops weaker links (shared tasks in the
+    collaboration view, reasons in the task view).
     """
     from . import network as nw
 
@@ -190,29 +194,35 @@ def network_view(
     Gf = G.subgraph(keep)
     if mode == "collaboration":
         C = nw.collaboration(Gf, roles)
+        if min_weight > 1:
+            C = C.edge_subgraph([(u, v) for u, v, w in C.edges(data="weight", default=1) if w >= min_weight])
         if agencies is not None:
             C = C.subgraph({n for a in agencies if a in C for n in (a, *C[a])})
         return C
     kinds = (*roles, *(k for k in nw.CONNECTION_KINDS if k not in nw.ROLES)) if roles else None
-    return nw.task_connections(Gf, kinds=kinds)
+    return nw.task_connections(Gf, kinds=kinds, min_weight=min_weight)
 
 
-def centrality(H: nx.Graph, sample_above: int = 400) -> list[dict]:
+def centrality(H: nx.Graph, sample_above: int = 300, sample: int = 128, max_edges: int = 20_000) -> list[dict]:
     """Return per node: label, kind, rid, degree, weighted degree, betweenness (distance 1/weight).
 
     Sorted by weighted degree, degree (descending), then node. Betweenness is estimated from
-    a fixed sample of sources when the graph has more than `sample_above` nodes.
+    a fixed sample of `sample` sources when the graph has more than `sample_above` nodes, and left
+    out (None) above `max_edges` edges, where even a sample takes seconds.
     """
     D = nx.Graph()
     D.add_nodes_from(sorted(H.nodes, key=str))
     for u, v, w in H.edges(data="weight", default=1):
         D.add_edge(u, v, distance=1.0 / w if w else float("inf"))
     n = D.number_of_nodes()
-    k = sample_above if n > sample_above else None
-    between = nx.betweenness_centrality(D, k=k, weight="distance", seed=42) if n else {}
+    k = min(sample, n) if n > sample_above else None
+    if D.number_of_edges() > max_edges:
+        between = None
+    else:
+        between = nx.betweenness_centrality(D, k=k, weight="distance", seed=42) if n else {}
     rows = [{"node": x, "label": H.nodes[x].get("label") or str(x), "kind": H.nodes[x].get("kind"),
              "rid": H.nodes[x].get("rid"), "degree": H.degree(x), "weighted_degree": H.degree(x, weight="weight"),
-             "betweenness": between.get(x, 0.0)} for x in H.nodes]
+             "betweenness": None if between is None else between.get(x, 0.0)} for x in H.nodes]
     return sorted(rows, key=lambda r: (-r["weighted_degree"], -r["degree"], str(r["node"])))
 
 
@@ -240,10 +250,86 @@ def trim(H: nx.Graph, limit: int | None) -> nx.Graph:
     return H.subgraph(keep)
 
 
+def spread(positions: Mapping, blend: float = 0.7) -> dict:
+    """Return positions pushed out of a crowded centre, each node keeping its direction.
+
+    A spring layout packs hubs and their many tasks into the middle. Each node's distance
+    from the centroid is replaced by a mix of its rank among all distances (which spreads
+    nodes evenly over a disc) and its own distance (`blend` is the share of the rank).
+    Deterministic: the same positions give the same result.
+
+    >>> spread({"a": (0.0, 0.0), "b": (1.0, 0.0)}) == spread({"b": (1.0, 0.0), "a": (0.0, 0.0)})
+    True
+    """
+    if not positions:
+        return {}
+    pts = {n: (float(p[0]), float(p[1])) for n, p in positions.items()}
+    cx = sum(x for x, _ in pts.values()) / len(pts)
+    cy = sum(y for _, y in pts.values()) / len(pts)
+    polar = {n: (math.hypot(x - cx, y - cy), math.atan2(y - cy, x - cx)) for n, (x, y) in pts.items()}
+    far = max(r for r, _ in polar.values()) or 1.0
+    order = sorted(polar, key=lambda n: (polar[n][0], str(n)))
+    out = {}
+    for i, n in enumerate(order):
+        r, angle = polar[n]
+        mixed = blend * math.sqrt((i + 0.5) / len(order)) + (1 - blend) * r / far
+        out[n] = (mixed * math.cos(angle), mixed * math.sin(angle))
+    return out
+
+
 def _edge_role(data: Mapping) -> str | None:
     role = data.get("role", data.get("type"))
     role = getattr(role, "value", role)
     return role if role in ROLE_COLORS else None
+
+
+def agency_bars(rows: Sequence[Mapping], roles: Sequence[str] = tuple(ROLE_COLORS)) -> str:
+    """Return HTML: one horizontal bar per agency, stacked by role, in the order of `rows`.
+
+    `rows` are `KG.agency_counts()` rows (agency, total, a count per role). Plain HTML and
+    CSS with every name escaped: the overview draws it without pandas, Arrow or Vega.
+
+    >>> "&lt;b&gt;" in agency_bars([{"agency": "<b>", "total": 1, "lead": 1}], ["lead"])
+    True
+    """
+    top = max((r.get("total") or 0 for r in rows), default=0) or 1
+    legend = "".join(f'<span style="margin-right:12px"><i style="display:inline-block;width:10px;height:10px;'
+                     f'background:{ROLE_COLORS[r]};margin-right:4px"></i>{html.escape(ROLE_LABELS[r])} {r}</span>'
+                     for r in roles)
+    lines = []
+    for r in rows:
+        name = html.escape(str(r.get("agency", "")))
+        total = sum(int(r.get(role) or 0) for role in roles)
+        parts = "".join(
+            f'<span title="{name} · {html.escape(ROLE_LABELS[role])} {int(r[role])}" style="display:inline-block;'
+            f'height:14px;width:{100 * int(r[role]) / top:.2f}%;background:{ROLE_COLORS[role]}"></span>'
+            for role in roles if r.get(role))
+        lines.append(
+            f'<div style="display:flex;align-items:center;margin:2px 0" title="{name}">'
+            f'<div style="flex:0 0 40%;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;'
+            f'text-align:right;padding-right:6px">{name}</div>'
+            f'<div style="flex:1 1 auto;display:flex;align-items:center">'
+            f'<div style="flex:1 1 auto;line-height:0">{parts}</div>'
+            f'<div style="flex:0 0 2.5em;text-align:right;color:#555">{total}</div></div></div>')
+    return (f'<div class="pk-bars" style="font-size:12px">'
+            f'<div style="margin-bottom:4px;color:#444">{legend}</div>{"".join(lines)}</div>')
+
+
+def table_html(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """Return an HTML table, every cell escaped (None as empty).
+
+    >>> table_html(["a"], [["<i>"], [None]])
+    '<table class="pk-table"><thead><tr><th>a</th></tr></thead><tbody><tr><td>&lt;i&gt;</td></tr><tr><td></td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{'' if c is None else html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f'<table class="pk-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _weight(data: Mapping) -> float:
+    w = data.get("weight", 1)
+    return float(w) if isinstance(w, (int, float)) else 1.0
 
 
 def _short(label: str) -> str:
@@ -292,6 +378,7 @@ def render(
     *,
     color_by: str = "role",
     limit: int | None = 500,
+    max_edges: int | None = 5000,
     height: int = 640,
 ) -> str:
     """Return a self-contained HTML page drawing `H` at `positions` with vis-network.
@@ -312,8 +399,9 @@ def render(
         a = 2 * math.pi * i / len(missing)
         xy[n] = (round(spread * 0.6 * math.cos(a), 1), round(spread * 0.6 * math.sin(a), 1))
     degree = dict(G.degree(weight="weight"))
-    top = max(degree.values(), default=1) or 1
     ids = {n: i for i, n in enumerate(nodes)}
+
+    from pyvis.network import Network  # here, not at import: pyvis pulls in IPython (0.2 s)
 
     # directed=True only spares pyvis an O(E) duplicate scan per edge; arrows are switched off.
     net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
@@ -330,10 +418,13 @@ def render(
             title=_node_tooltip(n, data, degree[n]),
             x=x,
             y=y,
-            size=8 + 22 * math.sqrt(degree[n] / top),
+            value=round(float(degree[n]), 3),
             physics=False,
         )
-    for u, v, data in G.edges(data=True):
+    edges = list(G.edges(data=True))
+    if max_edges is not None and len(edges) > max_edges:
+        edges = sorted(edges, key=lambda e: (-_weight(e[2]), str(e[0]), str(e[1])))[:max_edges]
+    for u, v, data in edges:
         role = _edge_role(data)
         color = (data.get("color") or ROLE_COLORS[role]) if color_by == "role" and role else "#b0b0b0"
         weight = data.get("weight", 1)
@@ -344,7 +435,10 @@ def render(
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
         "edges": {"smooth": False},
-        "nodes": {"font": {"size": 12, "face": "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"}},
+        # Size and label grow with weighted degree; small labels hide until one zooms in.
+        "nodes": {"font": {"face": "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"},
+                  "scaling": {"min": 8, "max": 36,
+                              "label": {"enabled": True, "min": 11, "max": 22, "drawThreshold": 6, "maxVisible": 24}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(nodes) > 200},
     }
     net.set_options(json.dumps(options))
@@ -362,7 +456,8 @@ def render(
         "HEIGHT": str(int(height)),
         "CSS": _asset("vis-network.css"),
         "LEGEND": legend,
-        "COUNTS": f"{len(nodes)} nodes, {G.number_of_edges()} edges",
+        "COUNTS": f"{len(nodes)} nodes, {len(edges)} edges"
+                  + (f" (the {len(edges)} strongest of {G.number_of_edges()})" if len(edges) < G.number_of_edges() else ""),
         "DATA": _script_json({"nodes": vis_nodes, "edges": vis_edges, "options": options}),
         "JS": _asset("vis-network.min.js"),
     }
@@ -406,7 +501,8 @@ html, body { margin: 0; padding: 0; font-family: "WenQuanYi Micro Hei", "Noto Sa
 #pk-legend { font-size: 12px; color: #444; padding: 4px 2px; }
 #pk-legend span { margin-right: 12px; white-space: nowrap; }
 #pk-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
-div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 13px; }
+div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 13px;
+                 font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
 </style>
 </head>
 <body>
