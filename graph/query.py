@@ -224,24 +224,92 @@ class BuildReport:
 Progress = Callable[[int, int, str], None]
 
 
+@functools.cache
+def mapping_fingerprint() -> str:
+    """Return a digest of everything that turns a source file into triples: code, vocabulary, gazetteers.
+
+    Mixed into each document's stored digest so that an unchanged file can be skipped without
+    extracting it again, while a new extractor or gazetteer still rebuilds every document.
+    """
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    files = sorted([*(root / "extract").glob("*.py"), root / "graph" / "rdf.py", *(root / "ontology").glob("*.py"),
+                    *(root / "ontology").glob("*.csv"), *(root / "ontology").glob("*.ttl")])
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def document_digest(path) -> str:
+    """Return what the manifest keeps for a source file: its sha256 and the mapping fingerprint."""
+    return f"{source_digest(path)}-{mapping_fingerprint()}"
+
+
+def _extract_one(path: str) -> tuple[str, object]:
+    """Extract one file and map it to N-Triples (runs in a worker process for large corpora)."""
+    from extract.pipeline import extract_file
+    from extract.reader import InputError
+
+    from .rdf import to_ntriples
+
+    try:
+        x = extract_file(path)
+    except InputError as exc:
+        return "error", str(exc)
+    return "ok", (x.document.id, to_ntriples(x))
+
+
+def _extract_all(paths: list[str], say, total: int):
+    """Yield (path, outcome) for each path, in order; two processes when there is enough work."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(paths) < 8 or workers < 2:
+        for i, p in enumerate(paths):
+            say(i, total, f"extract {p}")
+            yield p, _extract_one(p)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: workers inherit the loaded modules (no re-import of the caller's script, which
+    # may lack a __main__ guard); the store is closed by now, so no database handle is shared.
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for i, (p, out) in enumerate(zip(paths, pool.map(_extract_one, paths, chunksize=4))):
+            say(i, total, f"extract {p}")
+            yield p, out
+
+
+def _stored(backend) -> dict[str, gstore.ManifestEntry]:
+    """Return the stored manifest keyed by source digest (empty before the first build)."""
+    try:
+        if isinstance(backend, GraphStore):
+            if backend.live_version() is None:
+                return {}
+            with backend.open_readonly() as reader:
+                entries = reader.manifest()
+        else:
+            entries = backend.manifest()
+    except gstore.StoreLocked:
+        raise
+    return {e.sha256: e for e in entries.values() if e.is_document}
+
+
 def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None) -> BuildReport:
     """Extract every document under `paths` and bring the store (or endpoint) in line with them.
 
-    Unchanged documents are skipped, changed ones replace their graph, documents no longer
-    given are removed. A document that cannot be read is reported in ``rejected`` and
-    left out; when no document at all can be read nothing is written and BuildError says why.
+    Unchanged documents are skipped without being extracted again, changed ones replace their
+    graph, documents no longer given are removed. A document that cannot be read is reported
+    in ``rejected`` and left out; when no document at all can be read nothing is written and
+    BuildError says why. Large corpora are extracted by two worker processes.
     """
-    from extract.pipeline import extract_file
     from extract.reader import InputError, list_documents
-
-    from .rdf import to_nquads
 
     say = progress or (lambda done, total, message: None)
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     backend = _backend(data_dir, endpoint)
-    if not isinstance(backend, GraphStore):
-        backend.documents()  # an unreachable endpoint fails now, not after extracting everything
+    stored = _stored(backend)  # an unreachable endpoint fails now, not after extracting everything
     items = list_documents(paths)
     total = len(items) + 1
     docs: list[gstore.DocGraph] = []
@@ -249,27 +317,40 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None)
     messages: list[str] = []
     seen: dict[str, str] = {}
     t0 = time.perf_counter()
-    for i, item in enumerate(items):
+    todo: list[str] = []
+    digests: dict[str, str] = {}
+    order: list[tuple[str, object]] = []  # (path, DocGraph or None while pending)
+    for item in items:
         if isinstance(item, InputError):
             rejected[f"path:{item.path}"] = str(item)
             messages.append(str(item))
             continue
-        say(i, total, f"extract {item}")
-        digest = source_digest(item)
-        try:
-            x = extract_file(item)
-        except InputError as exc:
-            rejected[digest] = str(exc)
-            messages.append(str(exc))
-            continue
-        doc_id = x.document.id
-        if doc_id in seen:
-            msg = f"{item}: document id {doc_id!r} is already used by {seen[doc_id]}"
-            rejected[digest] = msg
+        digest = document_digest(item)
+        digests[str(item)] = digest
+        old = stored.get(digest)
+        if old is not None:
+            # Same bytes, same extractor and gazetteers: the stored graph is still right.
+            order.append((str(item), gstore.DocGraph(old.doc_id, digest, old.graph, b"", "nt", old.digest)))
+        else:
+            todo.append(str(item))
+            order.append((str(item), None))
+    extracted = dict(_extract_all(todo, say, total))
+    for path, part in order:
+        if part is None:
+            status, value = extracted[path]
+            if status == "error":
+                rejected[digests[path]] = value
+                messages.append(value)
+                continue
+            doc_id, data = value
+            part = gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), data, "nt")
+        if part.doc_id in seen:
+            msg = f"{path}: document id {part.doc_id!r} is already used by {seen[part.doc_id]}"
+            rejected[digests[path]] = msg
             messages.append(msg)
             continue
-        seen[doc_id] = str(item)
-        docs.append(gstore.DocGraph(doc_id, digest, str(iris.graph_iri(doc_id)), to_nquads(x), "nq"))
+        seen[part.doc_id] = path
+        docs.append(part)
     t_extract = time.perf_counter() - t0
     if not docs:
         why = "; ".join(messages) if messages else "no document given"
@@ -302,7 +383,7 @@ def _is_stale(backend, corpus: Path, data_dir) -> bool:
     for item in list_documents([corpus]):
         if isinstance(item, InputError):
             continue
-        digest = source_digest(item)
+        digest = document_digest(item)
         if digest not in rejected:
             current.add(digest)
     return current != stored

@@ -116,7 +116,7 @@ def test_build_then_query(store: GraphStore):
     assert report.added == (A.doc_id, B.doc_id)
     assert report.ontology == "added"
     assert report.version == "v000001" == store.live_version()
-    assert set(report.timings) >= {"parse", "copy", "load", "flush", "swap", "total"}
+    assert set(report.timings) >= {"copy", "load", "flush", "swap", "total"}  # parsing streams into the load
     assert store.documents() == {A.doc_id: A.sha256, B.doc_id: B.sha256}
     assert labels(store) == [
         {"t": EX + "task/1", "label": "加强知识产权保护"},
