@@ -435,11 +435,11 @@ def view_network(kg: q.KG) -> None:
         st.markdown("**中心性 Centrality**")
         st.dataframe([{"节点": r["label"], "度": r["degree"], "加权度": r["weighted_degree"],
                        "介数": r["betweenness"]} for r in central[:40]], hide_index=True, height=520,
-                     column_config={"节点": st.column_config.TextColumn("节点 node", width="medium"),
-                                    "度": st.column_config.NumberColumn("度 degree", width="small"),
-                                    "加权度": st.column_config.NumberColumn("加权 weighted", width="small"),
-                                    "介数": st.column_config.NumberColumn("介数 betweenness", width="small",
-                                                                        format="%.3f")})
+                     column_config={"节点": st.column_config.TextColumn("节点 node", width=140),
+                                    "度": st.column_config.NumberColumn("度", width=44, help="degree"),
+                                    "加权度": st.column_config.NumberColumn("加权", width=48, help="weighted degree"),
+                                    "介数": st.column_config.NumberColumn("介数", width=60, format="%.3f",
+                                                                        help="betweenness")})
         movable = [r for r in central if r["kind"] in ("agency", "task", "measure")]
         if movable:
             pick = st.selectbox("打开 Open", range(len(movable)), index=None, key="net_open",
