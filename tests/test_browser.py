@@ -1,0 +1,252 @@
+"""Drive the real app in Debian's chromium: every view renders, clicks navigate, the graph draws, no script runs.
+
+The app runs as `streamlit run app.py` on a free loopback port, on a store built into a
+temporary folder, and is stopped by its process id. Screenshots go to test-artifacts/
+(ignored by git); with POLICYKG_UPDATE_SCREENSHOTS=1 the README's docs/screenshots/ too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import free_port, start_process, stop  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SEED = "guangzhou-ip-plan-2021-2025"
+EVIL = "<img src=x onerror=alert(1)>"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM}")
+
+
+def start_app(data: Path, corpus: Path, timeout: float = 60.0) -> tuple[int, str]:
+    """Start `streamlit run app.py` on a free port; return (pid, base URL)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    env = dict(os.environ, POLICYKG_DATA=str(data), POLICYKG_CORPUS=str(corpus))
+    base = f"http://127.0.0.1:{port}"
+    return start_process(cmd, port, f"{base}/_stcore/health", timeout, cwd=ROOT, env=env), base
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class Page:
+    """A browser page on the app that records dialogs and every request leaving the machine."""
+
+    def __init__(self, browser, base: str) -> None:
+        self.base = base
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        self.dialogs: list[str] = []
+        self.remote: list[str] = []
+        self.page.on("dialog", self._dialog)
+        self.page.on("request", self._request)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _request(self, request) -> None:
+        url = request.url
+        if not url.startswith((self.base, "data:", "blob:", "about:")):
+            self.remote.append(url)
+
+    def open(self, query: str = "") -> None:
+        """Load the app at `?query` and wait until the script has run and the page is still."""
+        self.page.goto(f"{self.base}/{'?' + query if query else ''}")
+        self.settle()
+
+    def settle(self, timeout: float = 60_000) -> None:
+        self.page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+        self.page.wait_for_load_state("networkidle")
+
+    def graph_frame(self, timeout: float = 15_000):
+        """Return the iframe that holds the vis-network drawing, once it has drawn."""
+        self.page.wait_for_selector("iframe", timeout=timeout)
+        for _ in range(int(timeout / 100)):
+            for frame in self.page.frames:
+                try:
+                    if frame.evaluate("typeof window.pkDrawn === 'number'"):
+                        return frame
+                except sync_api.Error:
+                    continue
+            self.page.wait_for_timeout(100)
+        raise AssertionError("the network never drew")
+
+    def shot(self, name: str, readme: bool = False) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        if readme and os.environ.get("POLICYKG_UPDATE_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
+
+    def flags(self) -> list:
+        """Return window.__pwned in the page and in every frame (None where unset)."""
+        out = []
+        for frame in self.page.frames:
+            try:
+                out.append(frame.evaluate("window.__pwned === undefined ? null : window.__pwned"))
+            except sync_api.Error:
+                out.append(None)
+        return out
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = launch(playwright)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def seed_app(tmp_path_factory):
+    """The app on the shipped corpus, starting from an empty data folder: it builds the store itself."""
+    pid, base = start_app(tmp_path_factory.mktemp("browser-data"), ROOT / "corpus")
+    yield base
+    stop(pid)
+
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory):
+    pid, base = start_app(tmp_path_factory.mktemp("browser-hostile"), ROOT / "tests" / "fixtures" / "hostile")
+    yield base
+    stop(pid)
+
+
+@pytest.fixture
+def page(browser, seed_app):
+    p = Page(browser, seed_app)
+    yield p
+    p.page.close()
+
+
+VIEWS = [
+    # (name, query, Chinese text that must show)
+    ("overview", "", "广州市知识产权保护和运用“十四五”规划"),
+    ("my-bureau", f"agency={quote('市版权局')}", "广州市版权局"),
+    ("task", f"task={quote(SEED + '/t1')}", "完善知识产权法规规章"),
+    ("network", "view=network", "中心性 Centrality"),
+    ("query", "view=query", "示例查询 Example queries"),
+    ("export", "view=export", "范围 Subgraph"),
+]
+
+
+@pytest.mark.parametrize("name,query,text", VIEWS, ids=[v[0] for v in VIEWS])
+def test_each_view_renders_its_chinese_text(page, name, query, text):
+    page.open(query)
+    shown = page.page.get_by_text(text, exact=False).first
+    shown.wait_for(state="visible", timeout=20_000)
+    box = shown.bounding_box()
+    assert box and box["width"] > 12 * len(text) * 0.5  # drawn with a CJK font, not collapsed
+    assert not page.page.locator("[data-testid=stException]").count()
+    if name == "network":
+        page.graph_frame()
+    page.shot(name, readme=name in ("my-bureau", "network"))
+    assert page.remote == [], "the app fetched from the network"
+    assert page.dialogs == []
+
+
+def test_bureau_to_one_of_its_tasks_by_clicking(page):
+    page.open(f"agency={quote('市版权局')}")
+    page.page.get_by_role("button", name="1 完善知识产权法规规章").first.click()
+    page.page.wait_for_url("**task=*", timeout=20_000)
+    page.settle()
+    assert f"task={quote(SEED + '/t1', safe='')}" in page.page.url or SEED in page.page.url
+    page.page.get_by_role("heading", name="1 完善知识产权法规规章").wait_for(timeout=20_000)
+    # the highlighted clause is there, and its agency leads on to the bureau again
+    assert page.page.locator("mark.pk-clause").count() >= 1
+    page.page.get_by_role("button", name="广州市版权局").first.click()
+    page.page.wait_for_url("**agency=*", timeout=20_000)
+    page.settle()
+    page.page.get_by_role("heading", name="广州市版权局").wait_for(timeout=20_000)
+
+
+def test_network_view_draws_on_a_canvas_inside_the_component(page):
+    page.open("view=network")
+    frame = page.graph_frame()
+    size = frame.evaluate("""() => { const c = document.querySelector('#pk-network canvas');
+                                     return c ? [c.width, c.height] : null; }""")
+    assert size and size[0] > 100 and size[1] > 100
+    nodes = frame.evaluate("window.pkNetwork.body.data.nodes.length")
+    assert nodes > 50
+    # the drawing is not blank: some pixels differ from the white background
+    painted = frame.evaluate("""() => { const c = document.querySelector('#pk-network canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 16) if (d[i] < 240) n++; return n; }""")
+    assert painted > 100
+    assert page.remote == []
+
+
+def test_dialog_listener_sees_a_real_alert(page):
+    """Control for the hostile test: an alert that does run is caught."""
+    page.open("view=query")
+    page.page.evaluate("alert('probe')")
+    assert page.dialogs == ["probe"]
+
+
+HOSTILE_VIEWS = {  # query → markup that must show as text there
+    "": EVIL + "规划",
+    f"agency={quote(EVIL)}": EVIL,
+    "task=hostile-plan/t1": "建设" + EVIL + "平台",
+    "view=network": None,
+    "view=export": None,
+}
+
+
+def test_hostile_document_runs_no_script(browser, hostile_app):
+    p = Page(browser, hostile_app)
+    try:
+        for query, literal in HOSTILE_VIEWS.items():
+            p.open(query)
+            if query == "view=network":
+                frame = p.graph_frame()
+                # hover the hostile agency: vis-network builds its tooltip from the escaped title
+                x, y = frame.evaluate("""() => { const n = window.pkNetwork;
+                    const id = n.body.data.nodes.get().find(d => d.label.startsWith('<img')).id;
+                    const p = n.canvasToDOM(n.getPositions([id])[id]); return [p.x, p.y]; }""")
+                box = p.page.locator("iframe").first.bounding_box()
+                p.page.mouse.move(box["x"] + x, box["y"] + y)
+                tip = frame.locator("div.vis-tooltip")
+                tip.wait_for(state="visible", timeout=10_000)
+                assert EVIL in tip.inner_text()
+                assert tip.locator("img").count() == 0
+                p.shot("hostile-network")
+            if literal:
+                p.page.get_by_text(literal, exact=False).first.wait_for(timeout=20_000)
+            if query == "":
+                p.page.get_by_text("一、主要任务").click()  # open the outline: section and box titles show
+                p.page.get_by_text("<svg onload=window.__pwned=1>节", exact=False).first.wait_for(timeout=20_000)
+            p.page.wait_for_timeout(300)
+            assert p.dialogs == [], f"{query}: a script ran: {p.dialogs}"
+            assert all(flag is None for flag in p.flags()), f"{query}: window.__pwned was set"
+            assert not p.page.locator("img[src=x]").count()
+            for frame in p.page.frames:
+                assert not frame.locator("img[src=x], svg[onload]").count()
+        p.open(f"agency={quote(EVIL)}")
+        p.shot("hostile-bureau")
+        assert p.remote == []
+    finally:
+        p.page.close()
