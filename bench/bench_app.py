@@ -1,0 +1,192 @@
+"""Benchmark the app as users meet it: ready time, switching bureau, drawing a 500-node network.
+
+    python bench/bench_app.py
+
+Not a test: prints figures measured in one run (machines here are shared and noisy), and
+never fails on a timing. Goals (issue 4):
+
+- app ready (/_stcore/health answers and the first view has rendered in the browser):
+  <= 5 s from an empty store (it builds first), <= 2 s on a built one;
+- switching bureau: <= 300 ms of server time (the script's rerun, measured with AppTest);
+- the network view with 500 nodes drawn in the browser: <= 3 s.
+
+Everything is built into temporary folders: never the repository's ./data.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import free_port, start_process, stop  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TITLE = "广州市知识产权保护和运用“十四五”规划"
+BUREAUS = ["市市场监管局", "市版权局", "市公安局", "市文化广电旅游局", "市科技局", "市商务局", "市司法局",
+           "广州市市场监督管理局（知识产权局）", "市发展改革委", "市教育局"]
+
+
+def start_app(data: Path, corpus: Path, script: Path = ROOT / "app.py") -> tuple[int, str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script),
+           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    env = dict(os.environ, POLICYKG_DATA=str(data), POLICYKG_CORPUS=str(corpus))
+    base = f"http://127.0.0.1:{port}"
+    return start_process(cmd, port, f"{base}/_stcore/health", 60, cwd=ROOT, env=env), base
+
+
+def ready(browser, data: Path, corpus: Path) -> tuple[float, float, float]:
+    """Start the app and open it; return seconds to health, to the plan's title shown, to the script done.
+
+    "Done": the first script run has finished and the page holds all of the overview.
+    """
+    t0 = time.perf_counter()
+    pid, base = start_app(data, corpus)
+    t_health = time.perf_counter() - t0
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.get_by_role("heading", name=TITLE).wait_for(timeout=60_000)
+        t_title = time.perf_counter() - t0
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+        for element in (".pk-table", ".pk-bars"):  # the indicator table and the agency chart
+            page.locator(element).first.wait_for(timeout=60_000)
+        t_done = time.perf_counter() - t0
+        page.close()
+    finally:
+        stop(pid)
+    return t_health, t_title, t_done
+
+
+def bare_streamlit(browser, folder: Path) -> float:
+    """Return the ready time of a Streamlit script that only writes the plan's title: the floor."""
+    script = folder / "bare.py"
+    script.write_text(f"import streamlit as st\nst.header({TITLE!r})\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    pid, base = start_app(folder, folder, script)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.get_by_role("heading", name=TITLE).wait_for(timeout=60_000)
+        page.close()
+        return time.perf_counter() - t0
+    finally:
+        stop(pid)
+
+
+def bureau_switch(data: Path, corpus: Path) -> list[float]:
+    """Return the server time of each bureau switch (AppTest reruns the script in this process)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["POLICYKG_DATA"], os.environ["POLICYKG_CORPUS"] = str(data), str(corpus)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["view"] = "bureau"
+    at.run()
+    at.selectbox(key="agency").set_value(BUREAUS[-1]).run()  # warm: the model and the first queries
+    times = []
+    for name in BUREAUS:
+        t0 = time.perf_counter()
+        at.selectbox(key="agency").set_value(name).run()
+        times.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    return times
+
+
+def _draw(browser, base: str, limit: int) -> tuple[int, float, float]:
+    """Open the network view; return (nodes drawn, s from navigation to canvas drawn, s inside the frame)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    t0 = time.perf_counter()
+    page.goto(f"{base}/?view=network&mode=bipartite&limit={limit}")
+    frame = None
+    while frame is None and time.perf_counter() - t0 < 120:
+        for f in page.frames:
+            try:
+                if f.evaluate("typeof window.pkDrawn === 'number'"):
+                    frame = f
+                    break
+            except Exception:  # noqa: BLE001 - a frame that is navigating away
+                continue
+        else:
+            page.wait_for_timeout(20)
+    elapsed = time.perf_counter() - t0
+    if frame is None:
+        raise RuntimeError("the network never drew")
+    nodes = frame.evaluate("window.pkNetwork.body.data.nodes.length")
+    in_frame = frame.evaluate("window.pkDrawn") / 1000  # since the iframe's own start
+    page.close()
+    return nodes, elapsed, in_frame
+
+
+def network_draw(browser, data: Path, corpus: Path, limit: int = 500) -> dict[str, tuple[int, float, float]]:
+    """Time the network view: straight from a deep link, again, and after the overview warmed it up."""
+    out = {}
+    pid, base = start_app(data, corpus)
+    try:
+        out["deep link, cold server"] = _draw(browser, base, limit)
+        out["again (cached page)"] = _draw(browser, base, limit)
+    finally:
+        stop(pid)
+    pid, base = start_app(data, corpus)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+        page.wait_for_timeout(10_000)  # the overview projects the graph in the background meanwhile
+        page.close()
+        out["after the overview"] = _draw(browser, base, limit)
+    finally:
+        stop(pid)
+    return out
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    corpus = ROOT / "corpus"
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp, sync_playwright() as p:
+        tmp = Path(tmp)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        data = tmp / "data"
+        h_empty, t_empty, r_empty = ready(browser, data, corpus)
+        h_built, t_built, r_built = ready(browser, data, corpus)
+        print(f"app ready, empty store: {r_empty:5.2f} s (health {h_empty:.2f} s, title shown {t_empty:.2f} s)"
+              "  goal <= 5 s")
+        print(f"app ready, built store: {r_built:5.2f} s (health {h_built:.2f} s, title shown {t_built:.2f} s)"
+              "  goal <= 2 s")
+        floor = bare_streamlit(browser, tmp)
+        print(f"  a bare Streamlit script showing one heading: {floor:.2f} s; "
+              f"built / bare {r_built / floor:.2f}, empty / built {r_empty / r_built:.2f}")
+
+        synthetic = tmp / "synthetic"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "gen_corpus.py"), str(synthetic), "12"], check=True,
+                       stdout=subprocess.DEVNULL)
+        from graph.query import open_kg
+
+        syn_data = tmp / "syn-data"
+        t0 = time.perf_counter()
+        open_kg(syn_data, synthetic).close()
+        print(f"(synthetic corpus of 12 plans built in {time.perf_counter() - t0:.1f} s, not counted below)")
+        # AppTest last: it runs the app inside this process, which the build above must not fork from.
+        times = bureau_switch(data, corpus)
+        print(f"switch bureau, server time: median {statistics.median(times) * 1000:4.0f} ms, "
+              f"max {max(times) * 1000:4.0f} ms over {len(times)} bureaus  goal <= 300 ms")
+        for what, (nodes, elapsed, in_frame) in network_draw(browser, syn_data, synthetic).items():
+            print(f"network view, {nodes} nodes drawn, {what}: {elapsed:5.2f} s from navigation to canvas "
+                  f"({in_frame:.2f} s inside the frame)  goal <= 3 s")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
