@@ -205,9 +205,10 @@ class _Extractor:
         self.boxes = boxes
 
         references = self.find_references()
+        footnotes = self.find_footnotes()
+        self.footnote_list = footnotes
         units = self.assign(tasks, references)
         indicators = self.find_indicators()
-        footnotes = self.find_footnotes()
         return Extraction(self.doc, tuple(sections), tuple(units), tuple(boxes), tuple(indicators), tuple(footnotes),
                           tuple(references), tuple(self.places), tuple(self.agency_mentions), tuple(self.issues))
 
@@ -303,7 +304,7 @@ class _Extractor:
                 tuple(m for m in self.places if us <= m.span.start < ue),
                 tuple(m for m in self.agency_mentions if us <= m.span.start < ue and not m.in_clause),
                 tuple(b.id for b in self.boxes if b.after_task == u["id"]),
-                (),
+                tuple(f.number for f in self.footnote_list if us <= f.marker.start < ue),
                 kw,
             ))
         if not units:

@@ -43,6 +43,7 @@ def unit_dict(u: Unit) -> dict:
     d["places"] = [{"name": m.name, "canonical": m.canonical, **sp(m.span)} for m in u.places]
     d["agency_mentions"] = [{"name": m.name, "canonical": m.canonical, **sp(m.span)} for m in u.agencies]
     d["boxes"] = list(u.boxes)
+    d["footnotes"] = list(u.footnotes)
     d["keywords"] = list(u.keywords)
     return d
 

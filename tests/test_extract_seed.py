@@ -160,6 +160,12 @@ def test_footnotes(seed):
     assert "修改完善专利、商标、著作权" in text
 
 
+def test_footnotes_belong_to_the_task_that_carries_their_marker(seed):
+    t17 = next(u for u in seed.units if u.number == "17")
+    assert t17.footnotes == (6,)
+    assert sum(len(u.footnotes) for u in seed.units) == 1  # 1–5 stand in the background and the table
+
+
 def test_references(seed):
     from collections import Counter
 
