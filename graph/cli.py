@@ -423,8 +423,11 @@ def cmd_app(args) -> int:
     env = dict(os.environ)
     if args.data:
         env["POLICYKG_DATA"] = os.path.abspath(args.data)
+    if getattr(args, "corpus", None) and os.path.isdir(args.corpus):
+        env["POLICYKG_CORPUS"] = os.path.abspath(args.corpus)
+    # Streamlit opens a browser where there is a display and stays headless where there is none.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false"]
     return subprocess.call(cmd, env=env)
 
 

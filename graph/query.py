@@ -273,7 +273,11 @@ def _extract_all(paths: list[str], say, total: int):
 
     # fork: workers inherit the loaded modules (no re-import of the caller's script, which
     # may lack a __main__ guard); the store is closed by now, so no database handle is shared.
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    import threading
+
+    # fork is unsafe in a threaded process (the app's server): spawn there.
+    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for i, (p, out) in enumerate(zip(paths, pool.map(_extract_one, paths, chunksize=4))):
             say(i, total, f"extract {p}")
