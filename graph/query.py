@@ -524,6 +524,23 @@ def _to_rdflib(term):
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+class _QuadRows:
+    """Quads as graph.network reads them (IRIs as str, literals as rdflib Literals), without an rdflib store.
+
+    Filling an rdflib Dataset costs seconds for a few hundred thousand quads; the projection
+    only walks them once.
+    """
+
+    def __init__(self, quads: Iterable[ox.Quad]) -> None:
+        self._quads = quads
+
+    def quads(self, _pattern=None):
+        for q in self._quads:
+            o = q.object
+            yield (q.subject.value, q.predicate.value,
+                   _to_rdflib(o) if isinstance(o, ox.Literal) else o.value, q.graph_name.value)
+
+
 def _quads_to_graph(quads: Iterable[ox.Quad]):
     from rdflib import Graph
 
@@ -1350,7 +1367,36 @@ class KG:
         self.version()
         from . import network as nw
 
-        return self._memo("network", lambda: nw.project(self._rdflib_dataset()))
+        return self._memo("network", lambda: self._cached_on_disk("network", lambda: nw.project(_QuadRows(self._quads()))))
+
+    def _cached_on_disk(self, name: str, make: Callable[[], object]):
+        """Return a value derived from this store version, kept in DATA/cache across processes.
+
+        Only for the embedded store: the cache file is named by the store version, so a build
+        makes it stale by construction; a fresh app server then reads it in milliseconds.
+        """
+        if self.remote:
+            return make()
+        import pickle
+
+        folder = self.data_dir / "cache"
+        path = folder / f"{name}-{self.version()}.pickle"
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            pass
+        value = make()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob(f"{name}-*.pickle"):
+                old.unlink(missing_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only data folder: compute each time
+        return value
 
     def _rdflib_dataset(self, graphs: Iterable[str] | None = None):
         """Return the stored graphs (ontology and manifest left out) as an rdflib Dataset."""
