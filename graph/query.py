@@ -38,6 +38,7 @@ import importlib.resources
 import json
 import os
 import re
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -1670,6 +1671,8 @@ class KG:
         deadline = time.monotonic() + timeout if timeout else None
         if self.remote:
             return self._remote_sparql(with_prefixes(query), limit, timeout)
+        if timeout:
+            return _sparql_with_deadline(self.backend.path, query, limit, timeout)
         self.version()
         store = self._reader.store
         graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != gstore.MANIFEST_GRAPH]
@@ -1736,6 +1739,52 @@ _HUBS = {
     "http://www.w3.org/ns/prov#hadRole",
     "http://data.europa.eu/eli/ontology#type_subdivision",
 }
+
+
+def _sparql_with_deadline(store_path, query: str, limit, timeout: float) -> SparqlResult:
+    """Run a read-only query in a child process that is killed when the time limit passes.
+
+    pyoxigraph cannot interrupt a running query, and a thread cannot be stopped: a process can.
+    """
+    import pickle
+    import subprocess
+
+    code = "import sys; from graph.query import _sparql_child; _sparql_child()"
+    payload = pickle.dumps((str(store_path), query, limit))
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True, timeout=timeout,
+                              env=env)
+    except subprocess.TimeoutExpired:
+        raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped; narrow it or raise the limit") from None
+    status, value = pickle.loads(done.stdout) if done.stdout else ("error", done.stderr.decode(errors="replace")[-300:])
+    if status == "ok":
+        return value
+    if status == "syntax":
+        raise SparqlError(value)
+    raise StoreError(f"query failed: {one_line(value)}")
+
+
+def _sparql_child() -> None:
+    """Run one query for _sparql_with_deadline: pickled (store, query, limit) in, pickled result out."""
+    import pickle
+
+    store_path, query, limit = pickle.loads(sys.stdin.buffer.read())
+    try:
+        with GraphStore(store_path).open_readonly() as reader:
+            store = reader.store
+            graphs = [g for g in store.named_graphs()
+                      if isinstance(g, ox.NamedNode) and g.value != gstore.MANIFEST_GRAPH]
+            try:
+                raw = store.query(query, default_graph=graphs, prefixes=SPARQL_PREFIXES)
+                out = ("ok", _collect(raw, limit, None, None))
+            except SyntaxError as exc:
+                out = ("syntax", f"malformed SPARQL query: {one_line(exc)}")
+    except (OSError, gstore.StoreError) as exc:
+        out = ("error", str(exc))
+    sys.stdout.buffer.write(pickle.dumps(out))
 
 
 def _collect(raw, limit, deadline, timeout) -> SparqlResult:

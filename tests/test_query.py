@@ -494,3 +494,16 @@ def test_remote_endpoint_answers_as_the_embedded_store(tmp_path):
                 remote.sparql("DROP ALL")
     finally:
         stop(pid)
+
+
+def test_time_limit_stops_a_runaway_query(kg):
+    import time
+
+    from graph.query import QueryTimeout
+
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout, match="stopped"):
+        kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout=1)
+    assert time.monotonic() - t0 < 5  # the query itself would run for minutes
+    fine = kg.sparql("SELECT ?t WHERE { ?t pkg:leadAgency ?a } LIMIT 3", timeout=10)
+    assert fine.kind == "select" and len(fine.rows) == 3 and fine.truncated is False
