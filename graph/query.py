@@ -152,19 +152,25 @@ def _ontology_bytes() -> bytes:
 
 
 @functools.cache
-def _gazetteer_part() -> gstore.DocGraph:
-    from .rdf import packaged_gazetteer_graph
-
+def _gazetteer_sha() -> str:
+    """Return the digest of the gazetteer CSVs: cheap, for telling whether the store is stale."""
     folder = importlib.resources.files("ontology")
     h = hashlib.sha256()
     for name in ("agencies.csv", "places.csv"):
         f = folder.joinpath(name)
         h.update(f.read_bytes() if f.is_file() else b"")
         h.update(b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def _gazetteer_part() -> gstore.DocGraph:
+    from .rdf import packaged_gazetteer_graph
+
     # Sorted lines: rdflib's output order varies from run to run, the digest must not.
     lines = packaged_gazetteer_graph().serialize(format="nt").splitlines()
     data = "".join(sorted({line + "\n" for line in lines if line.strip()})).encode("utf-8")
-    return gstore.DocGraph(GAZETTEER_DOC, h.hexdigest(), str(iris.gazetteer_graph_iri()), data, "nt")
+    return gstore.DocGraph(GAZETTEER_DOC, _gazetteer_sha(), str(iris.gazetteer_graph_iri()), data, "nt")
 
 
 def _backend(data_dir=None, endpoint=None):
@@ -384,7 +390,7 @@ def _is_stale(backend, corpus: Path, data_dir) -> bool:
         return True
     stored = set(backend.documents().values())
     rejected = _read_rejected(data_dir)
-    current = {_gazetteer_part().sha256}
+    current = {_gazetteer_sha()}
     for item in list_documents([corpus]):
         if isinstance(item, InputError):
             continue
