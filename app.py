@@ -127,7 +127,7 @@ def full_layout(store: str, version: str, mode: str, _kg: q.KG) -> dict:
     """Lay out the whole view once, so that filters show nodes where they always are."""
     from graph import network as nw  # rdflib and friends: not needed before the first network view
 
-    return viz.spread(nw.layout(viz.network_view(_kg.network(), mode)))
+    return _kg.cached(f"layout-{mode}", lambda: viz.spread(nw.layout(viz.network_view(_kg.network(), mode))))
 
 
 # --------------------------------------------------------------------------- navigation and deep links

@@ -229,6 +229,7 @@ class BuildReport:
 
 
 Progress = Callable[[int, int, str], None]
+WARM_NETWORK_DOCS = 20  # up to this many documents a build also caches the network projection
 
 
 @functools.cache
@@ -370,6 +371,12 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None)
     report = backend.build([*docs, _gazetteer_part()], _ontology_bytes(), prune=True,
                            progress=lambda message: say(len(items), total, message))
     _write_rejected(data_dir, rejected)
+    if endpoint is None and report.changed and len(docs) <= WARM_NETWORK_DOCS:
+        # A small corpus: project the network now (a second or two) so that the app's first
+        # network view, even on a fresh server, reads it from the cache instead.
+        say(len(items), total, "project the network view")
+        with open_kg(data_dir, corpus=None) as kg:
+            kg.network()
     out = BuildReport(
         added=tuple(d for d in report.added if d != GAZETTEER_DOC),
         replaced=tuple(d for d in report.replaced if d != GAZETTEER_DOC),
@@ -1374,9 +1381,9 @@ class KG:
         self.version()
         from . import network as nw
 
-        return self._memo("network", lambda: self._cached_on_disk("network", lambda: nw.project(_QuadRows(self._quads()))))
+        return self._memo("network", lambda: self.cached("network", lambda: nw.project(_QuadRows(self._quads()))))
 
-    def _cached_on_disk(self, name: str, make: Callable[[], object]):
+    def cached(self, name: str, make: Callable[[], object]):
         """Return a value derived from this store version, kept in DATA/cache across processes.
 
         Only for the embedded store: the cache file is named by the store version, so a build
