@@ -507,3 +507,16 @@ def test_time_limit_stops_a_runaway_query(kg):
     assert time.monotonic() - t0 < 5  # the query itself would run for minutes
     fine = kg.sparql("SELECT ?t WHERE { ?t pkg:leadAgency ?a } LIMIT 3", timeout=10)
     assert fine.kind == "select" and len(fine.rows) == 3 and fine.truncated is False
+
+
+def test_the_stored_dataset_still_conforms_to_the_shapes(kg):
+    from rdflib import URIRef
+
+    from graph.rdf import validate
+    from ontology import iris
+
+    ds = kg._rdflib_dataset()
+    g = ds.graph(URIRef(str(iris.graph_iri("guangzhou-ip-plan-2021-2025"))))
+    assert len(g) > 10000
+    conforms, report = validate(g)
+    assert conforms, report[:2000]
