@@ -47,25 +47,6 @@ def run(args) -> int:
 
 def write_text(path: str, text: str) -> None:
     """Write text to stdout or atomically to a file (a failed write leaves no half-written file)."""
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    import os
-    import tempfile
+    from .files import write_output
 
-    d = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".policykg-", suffix=".tmp")
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_output(path, text.encode("utf-8"))

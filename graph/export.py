@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from extract.files import write_output  # noqa: F401 - re-exported: the CLI writes through export
 from extract.serialize import ROLE_ZH, csv_safe
 
 __all__ = [
@@ -147,30 +145,6 @@ def _jsonld(quads: list) -> bytes:
     text = target.serialize(format="json-ld", context=jsonld_context(), auto_compact=True, sort_keys=True,
                             ensure_ascii=False)
     return text.encode("utf-8")
-
-
-def write_output(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write bytes to stdout ('-') or atomically to a file: a failed write leaves no half-written file."""
-    if str(path) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    target = os.path.abspath(path)
-    folder = os.path.dirname(target)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".policykg-", suffix=".tmp")
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------- tables
