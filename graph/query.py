@@ -241,8 +241,10 @@ def mapping_fingerprint() -> str:
     """
     h = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
-    files = sorted([*(root / "extract").glob("*.py"), root / "graph" / "rdf.py", *(root / "ontology").glob("*.py"),
-                    *(root / "ontology").glob("*.csv"), *(root / "ontology").glob("*.ttl")])
+    mapping = ("reader", "normalize", "clauses", "gazetteer", "segment", "pipeline", "records")
+    files = sorted([*(root / "extract" / f"{m}.py" for m in mapping), root / "graph" / "rdf.py",
+                    *(root / "ontology").glob("*.py"), *(root / "ontology").glob("*.csv"),
+                    *(root / "ontology").glob("*.ttl")])
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
