@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
 from graph import export as ex  # noqa: E402
 from graph import viz  # noqa: E402

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import free_port, start_process, stop  # noqa: E402
@@ -29,7 +29,12 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 SEED = "guangzhou-ip-plan-2021-2025"
 EVIL = "<img src=x onerror=alert(1)>"
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chromium_is_installed():
+    # tests/run.sh installs Debian's chromium; without it these tests fail rather than skip.
+    assert os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM}: run bash tests/run.sh, which installs it"
 
 
 def start_app(data: Path, corpus: Path, timeout: float = 60.0) -> tuple[int, str]:
