@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -37,8 +36,8 @@ def markers(line: str):
 
 
 def width(s: str) -> float:
-    """Return a line's display width in full-width cells."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in s)
+    """Return a line's display width in full-width cells: ASCII is half a cell, the rest a whole one."""
+    return len(s) - 0.5 * len(s.encode("ascii", "ignore"))
 
 
 @dataclass(frozen=True, slots=True)

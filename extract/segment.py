@@ -78,11 +78,12 @@ def keywords(units_tokens: list[list[str]], top: int = 8) -> list[tuple[str, ...
     docs = [[w for w in toks if _WORD.match(w) and w not in STOPWORDS] for toks in units_tokens]
     n = len(docs)
     df = Counter(w for d in docs for w in set(d))
+    idf = {w: math.log((n + 1) / (k + 0.5)) for w, k in df.items() if k < n}
     out = []
     for d in docs:
         tf = Counter(d)
-        scored = [(c * math.log((n + 1) / (df[w] + 0.5)), w) for w, c in tf.items()]
-        scored = [(s, w) for s, w in scored if s > 0 and df[w] < n]
+        scored = [(c * idf[w], w) for w, c in tf.items() if w in idf]
+        scored = [(s, w) for s, w in scored if s > 0]
         scored.sort(key=lambda x: (-x[0], x[1]))
         out.append(tuple(w for _, w in scored[:top]))
     return out
