@@ -37,6 +37,9 @@ LATER_RULE = re.compile(
     r"以下[^。\n]{0,20}?均(?:需|由|要|应)(?P<who>[^，。,；;\n]{1,30}?)(?:负责)?(?:落实|实施|推进)[^。\n]{0,10}?不再(?:一一)?列出"
 )
 SEPARATORS = "、，,；;"
+# Traditional characters of the cue words, mapped one to one so that offsets stay valid:
+# patterns match the translated text, names are cut from the text as written.
+T2S = str.maketrans("牽頭單門負責參與協辦導職機構實會關為級區縣廳務屬聯員領組處", "牵头单门负责参与协办导职机构实会关为级区县厅务属联员领组处")
 NAME_JUNK = " \u3000\t\n：:"
 
 
@@ -77,6 +80,7 @@ def bracket_groups(text: str, start: int, end: int) -> tuple[list[tuple[int, int
 
 def looks_like_clause(content: str) -> bool:
     """Tell whether a bracket's content hands out responsibility."""
+    content = content.translate(T2S)
     if LABEL.search(content):
         return True
     for seg in split_top(content, "，,；;"):
@@ -152,14 +156,14 @@ def parse_clause(text: str, o: int, c: int, resolver: Resolver, state: RuleState
     inner_start = o + 1
     content = text[inner_start:c - 1]
     issues: list[Issue] = []
-    m = FIRST_IS_LEAD.search(content)
+    m = FIRST_IS_LEAD.search(content.translate(T2S))
     if m:
         state.first_is_lead = o if state.first_is_lead is None else min(state.first_is_lead, o)
         content = content[:m.start()] + " " * (m.end() - m.start()) + content[m.end():]
 
     # Each piece: (role or None, names text, offset in text, how the role was found)
     pieces: list[tuple[Role | None, str, int, str | None]] = []
-    labels = list(LABEL.finditer(content))
+    labels = list(LABEL.finditer(content.translate(T2S)))
     if labels:
         head = content[:labels[0].start()].strip(" ，,；;")
         if head:
@@ -212,16 +216,17 @@ def _cue_pieces(s: str, off: int, issues, text, line_of):
         seg = seg.rstrip(NAME_JUNK)
         if not seg.strip():
             continue
-        m = CUE.search(seg)
+        m = CUE.search(seg.translate(T2S))
         if not m:
             out.append((None, seg, off + poff, None))
             continue
         names = seg[:m.start()]
         cue = m.group("cue")
-        if "会同" in names:
-            lead, _, partners = names.partition("会同")
+        k = names.translate(T2S).find("会同")
+        if k >= 0:
+            lead, partners = names[:k], names[k + 2:]
             out.append((Role.LEAD, lead, off + poff, "会同"))
-            out.append((Role.COOPERATE, partners, off + poff + len(lead) + 2, "会同"))
+            out.append((Role.COOPERATE, partners, off + poff + k + 2, "会同"))
             continue
         role = CUE_ROLES.get(cue, Role.RESPONSIBLE)
         out.append((role, names, off + poff, None))
@@ -231,13 +236,15 @@ def _cue_pieces(s: str, off: int, issues, text, line_of):
 
 def find_rules(text: str, start: int, end: int, state: RuleState) -> None:
     """Record rules stated in running text (not in a clause) that govern later clauses."""
-    for m in FIRST_IS_LEAD.finditer(text, start, end):
+    probe = text.translate(T2S)
+    for m in FIRST_IS_LEAD.finditer(probe, start, end):
         if state.first_is_lead is None:
             state.first_is_lead = m.start()
-    for m in LATER_RULE.finditer(text, start, end):
+    for m in LATER_RULE.finditer(probe, start, end):
         s = text.rfind("。", start, m.start()) + 1 or start
         e = text.find("。", m.end(), end)
         sentence = Span.of(text, max(s, start), e + 1 if e >= 0 else m.end())
-        who = m.group("who").strip()
-        ws = m.start("who") + m.group("who").index(who)
+        raw = text[m.start("who"):m.end("who")]
+        who = raw.strip()
+        ws = m.start("who") + raw.index(who)
         state.later.append((Span.of(text, ws, ws + len(who)), sentence))

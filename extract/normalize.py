@@ -16,7 +16,7 @@ CN_NUM = "一二三四五六七八九十百零〇两"
 PART = re.compile(rf"^(?:(?P<n1>[{CN_NUM}]{{1,3}})、|第(?P<n2>[{CN_NUM}\d]{{1,3}})(?:章|部分|篇))")
 SECTION = re.compile(rf"^(?:[（(](?P<n1>[{CN_NUM}]{{1,3}})[）)]|第(?P<n2>[{CN_NUM}\d]{{1,3}})节)")
 TASK = re.compile(rf"^(?:(?P<n1>\d{{1,3}})[.．、](?=[{CJK}“《（(])|[（(](?P<n2>\d{{1,3}})[）)](?=[{CJK}“《]))")
-BOX = re.compile(r"^专栏\s*(?P<n1>\d{1,3})")
+BOX = re.compile(r"^(?:专栏|專欄)\s*(?P<n1>\d{1,3})")
 DASH = re.compile(r"^(?:——|—{2})")
 PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,3}[-—–－\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 LETTER_SPACED = re.compile(rf"(?:[{CJK}][ \u3000]){{3,}}[{CJK}]")

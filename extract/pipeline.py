@@ -193,7 +193,7 @@ class _Extractor:
         for i, num, b, pid, sid in box_heads:
             end = end_of(i, stops)
             te = _first_line_end(n, b.start, b.end)
-            mm = re.match(r"^专栏\s*\d+\s*", t[b.start:te])
+            mm = re.match(r"^(?:专栏|專欄)\s*\d+\s*", t[b.start:te])
             ts = b.start + mm.end()
             body_start = te + 1 if te < end and t[te] == "\n" else te
             after = None
@@ -234,7 +234,8 @@ class _Extractor:
                 found.append((o, c, b.start))
             for o in unclosed:
                 rest = t[o:b.end]
-                if cl.LABEL.search(rest) or cl.CUE.search(rest.rstrip("。")):
+                probe = rest.translate(cl.T2S)
+                if cl.LABEL.search(probe) or cl.CUE.search(probe.rstrip("。")):
                     self.warn("clause-unbalanced", f"unbalanced bracket in clause {rest[:40]!r}", o,
                               self.span(o, min(b.end, o + 40)))
         # Which unit owns each clause: the task whose span holds it, else a measure for its section.

@@ -148,3 +148,16 @@ def test_task_numbering_restarting_per_section_gets_unique_ids():
     text = "一、甲\n（一）节\n1.甲事。（市甲局负责）\n（二）节\n1.乙事。（市乙局负责）\n"
     x = extract_text(text, "t.txt", META)
     assert len({u.id for u in x.units}) == 2
+
+
+TRADITIONAL = [
+    ("（牽頭單位：市甲局，配合單位：市乙局）", {L: ["市甲局"], C: ["市乙局"]}),
+    ("（市甲局、市乙局等按職責分工負責）", {R: ["市甲局", "市乙局"]}),
+    ("（甲部會同有關部門負責）", {L: ["甲部"], C: ["有關部門"]}),
+    ("（市甲局牽頭，市乙局參與）", {L: ["市甲局"], C: ["市乙局"]}),
+]
+
+
+@pytest.mark.parametrize("clause,expected", TRADITIONAL, ids=[c for c, _ in TRADITIONAL])
+def test_traditional_characters(clause, expected):
+    assert roles(clause) == expected
