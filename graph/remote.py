@@ -33,6 +33,7 @@ from graph.store import (
     SelectResult,
     SparqlError,
     StoreError,
+    documents_in,
     manifest_entries,
     manifest_quads,
     one_line,
@@ -172,8 +173,7 @@ class RemoteEndpoint:
 
     def documents(self) -> dict[str, str]:
         """Return ``{doc_id: sha256 of its source}`` for every document on the endpoint."""
-        entries = sorted(self.manifest().values(), key=lambda e: e.doc_id)
-        return {e.doc_id: e.sha256 for e in entries if e.is_document}
+        return documents_in(self.manifest())
 
     def export(self, format: str = "trig", graph: str | None = None, *, prefixes: Mapping[str, str] | None = None) -> bytes:
         """Serialize the endpoint's dataset (or one graph) deterministically, as the store does."""

@@ -185,6 +185,12 @@ def manifest_entries(result: SelectResult) -> dict[str, ManifestEntry]:
     return out
 
 
+def documents_in(manifest: Mapping[str, ManifestEntry]) -> dict[str, str]:
+    """Return ``{doc_id: sha256 of its source}`` for the documents of a manifest, by id."""
+    entries = sorted(manifest.values(), key=lambda e: e.doc_id)
+    return {e.doc_id: e.sha256 for e in entries if e.is_document}
+
+
 def manifest_quads(entries: Iterable[ManifestEntry]) -> list[ox.Quad]:
     """Write manifest entries as quads of the manifest graph, sorted by graph IRI."""
     g = ox.NamedNode(MANIFEST_GRAPH)
@@ -742,8 +748,7 @@ class StoreReader:
 
     def documents(self) -> dict[str, str]:
         """Return ``{doc_id: sha256 of its source}`` for every stored document."""
-        entries = sorted(self.manifest().values(), key=lambda e: e.doc_id)
-        return {e.doc_id: e.sha256 for e in entries if e.is_document}
+        return documents_in(self.manifest())
 
     def export(self, format: str = "trig", graph: str | None = None, *, prefixes: Mapping[str, str] | None = None) -> bytes:
         """Serialize the dataset (or one graph) deterministically; see ``serialize_quads``."""
