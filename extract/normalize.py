@@ -36,7 +36,11 @@ def markers(line: str):
 
 
 def width(s: str) -> float:
-    """Return a line's display width in full-width cells: ASCII is half a cell, the rest a whole one."""
+    """Return a line's display width in full-width cells: ASCII is half a cell, the rest a whole one.
+
+    >>> width("占 GDP 比重")
+    5.5
+    """
     return len(s) - 0.5 * len(s.encode("ascii", "ignore"))
 
 

@@ -21,7 +21,11 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 
 
 def cn_to_int(s: str) -> int:
-    """Convert a Chinese numeral up to 999 (or ASCII digits) to an int."""
+    """Convert a Chinese numeral up to 999 (or ASCII digits) to an int.
+
+    >>> cn_to_int("十二"), cn_to_int("二十"), cn_to_int("一百零五"), cn_to_int("7")
+    (12, 20, 105, 7)
+    """
     if s.isdigit():
         return int(s)
     total, cur = 0, 0
@@ -87,7 +91,13 @@ def extract_bytes(data: bytes, name: str, metadata: dict | None = None) -> Extra
 
 
 def extract_text(text: str, name: str = "document.txt", metadata: dict | None = None) -> Extraction:
-    """Extract a document given as a string."""
+    r"""Extract a document given as a string.
+
+    >>> x = extract_text("一、任务\n1.做好甲事。（牵头单位：市版权局，配合单位：市商务局）\n", "p.txt",
+    ...                  {"jurisdiction": "广州市"})
+    >>> [(a.agency, a.canonical, a.role.value) for a in x.units[0].assignments]
+    [('市版权局', '广州市版权局', 'lead'), ('市商务局', '广州市商务局', 'cooperate')]
+    """
     return extract_bytes(text.encode("utf-8"), name, metadata)
 
 

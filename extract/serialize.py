@@ -119,7 +119,11 @@ def to_json(extractions: list[Extraction]) -> str:
 
 
 def csv_safe(value) -> str:
-    """Neutralize a spreadsheet formula: cells starting with = + - @ get a leading apostrophe."""
+    """Neutralize a spreadsheet formula: cells starting with = + - @ get a leading apostrophe.
+
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe("市版权局"), csv_safe(None)
+    ("'=HYPERLINK(1)", '市版权局', '')
+    """
     s = "" if value is None else str(value)
     return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
