@@ -19,6 +19,7 @@ TASK = re.compile(rf"^(?:(?P<n1>\d{{1,3}})[.．、](?=[{CJK}“《（(])|[（(](
 BOX = re.compile(r"^(?:专栏|專欄)\s*(?P<n1>\d{1,3})")
 DASH = re.compile(r"^(?:——|—{2})")
 PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,3}[-—–－\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 LETTER_SPACED = re.compile(rf"(?:[{CJK}][ \u3000]){{3,}}[{CJK}]")
 TERMINAL = "。！？；：”）)」"
 UNIT_AFTER_NUMBER = ".．%％年月日号个家件项万亿倍元次位名所条类期届批"
@@ -82,7 +83,8 @@ def _lines(raw: str) -> list[_Line]:
     out: list[_Line] = []
     blanks, broke = 0, False
     for no, line in enumerate(raw.split("\n"), 1):
-        s = line.replace("\f", "").strip().replace("\u00a0", " ")
+        # Control characters (a terminal escape in a name, stray PDF bytes) never reach the text.
+        s = CONTROL.sub("", line.replace("\t", " ")).strip().replace("\u00a0", " ")
         if "\f" in line:
             broke = True
         if not s:

@@ -56,3 +56,9 @@ def test_footnote_body_is_moved_out_of_the_paragraph():
     f = x.footnotes[0]
     assert (f.number, f.term, f.body.quote) == (1, "“双区”", "粤港澳大湾区和深圳先行示范区")
     assert x.units[0].names(Role.LEAD) == ["市市场监管局"]
+
+
+def test_control_characters_never_reach_the_text():
+    x = extract_text("一、任务\n1.甲事。（牵头单位：市\x1b甲局\u200b，配合单位：市乙局\x07）\n", "c.txt")
+    assert x.units[0].names(Role.LEAD) == ["市甲局"] and x.units[0].names(Role.COOPERATE) == ["市乙局"]
+    assert "\x1b" not in x.document.text and "\u200b" not in x.document.text
