@@ -426,8 +426,9 @@ def cmd_app(args) -> int:
     if getattr(args, "corpus", None) and os.path.isdir(args.corpus):
         env["POLICYKG_CORPUS"] = os.path.abspath(args.corpus)
     # Streamlit opens a browser where there is a display and stays headless where there is none.
+    # Loopback only (no external-IP lookup, nothing exposed), no usage statistics.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     return subprocess.call(cmd, env=env)
 
 
