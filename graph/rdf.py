@@ -160,19 +160,19 @@ class _Doc:
             self.graph.add((s, p, o))
 
     def agency(self, entry_id: str | None, canonical: str | None, written: str) -> URIRef:
-        entry_id = entry_id or self.agency_ids.get(canonical or "") or self.agency_ids.get(written)
-        node = iris.agency_iri(entry_id, canonical or written, self.base)
-        if canonical:
-            self.agencies[node].canonical.add(canonical)
-        self.agencies[node].written.add(written)
-        return node
+        return self._entity(iris.agency_iri, self.agency_ids, self.agencies, entry_id, canonical, written)
 
     def place(self, entry_id: str | None, canonical: str | None, written: str) -> URIRef:
-        entry_id = entry_id or self.place_ids.get(canonical or "") or self.place_ids.get(written)
-        node = iris.place_iri(entry_id, canonical or written, self.base)
+        return self._entity(iris.place_iri, self.place_ids, self.places, entry_id, canonical, written)
+
+    def _entity(self, mint, ids: dict[str, str], seen: dict[URIRef, _Labels], entry_id: str | None,
+                canonical: str | None, written: str) -> URIRef:
+        """Mint a gazetteer entity's IRI and remember the names it was seen under."""
+        entry_id = entry_id or ids.get(canonical or "") or ids.get(written)
+        node = mint(entry_id, canonical or written, self.base)
         if canonical:
-            self.places[node].canonical.add(canonical)
-        self.places[node].written.add(written)
+            seen[node].canonical.add(canonical)
+        seen[node].written.add(written)
         return node
 
     def evidence(self, subject: URIRef, span: Span) -> None:
