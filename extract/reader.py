@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ontology.errors import PolicyKGError
+
 SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".md")
 
 
-class InputError(Exception):
+class InputError(PolicyKGError):
     """A file that cannot be read as a plan; str() is one line naming the file."""
 
     def __init__(self, path, message: str, line: int | None = None):

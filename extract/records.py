@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field, fields, is_dataclass
 
+from ontology.terms import ROLE_ORDER, Role, UnitKind
 
-class Role(str, enum.Enum):
-    """The responsibility an agency carries for a unit."""
-
-    LEAD = "lead"  # 牵头
-    COOPERATE = "cooperate"  # 配合, 参与, 协办, 协同
-    RESPONSIBLE = "responsible"  # 负责, 按职责分工负责
-    GUIDE = "guide"  # 指导
-
-
-ROLE_ORDER = (Role.LEAD, Role.COOPERATE, Role.RESPONSIBLE, Role.GUIDE)
+__all__ = ["ROLE_ORDER", "Role", "UnitKind"]  # re-exported: records are read with their closed sets
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +58,22 @@ class Assignment:
     span: Span  # the name as written
     clause: Span  # the whole clause, brackets included
     inferred: str | None = None  # why the role or name was inferred (shared prefix, rule)
+    full: str | None = None  # the name with a shared prefix restored (区甲局乙处、丙处 → 区甲局丙处)
+
+    @property
+    def name(self) -> str:
+        """Return the name meant: as written, with a shared prefix restored."""
+        return self.full or self.agency
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A deadline stated in a clause (完成时限：2022年底前): the text as written, normalized when it parses."""
+
+    text: str
+    span: Span
+    year: int | None = None
+    date: str | None = None  # ISO date (2022-12-31) or month (2022-06) when the text gives one
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class Clause:
     span: Span
     sentence: Span
     assignments: tuple[Assignment, ...]
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +156,7 @@ class Unit:
     """A responsibility-bearing unit: a numbered task or an unnumbered measure."""
 
     id: str
-    kind: str  # "task" | "measure"
+    kind: str  # a UnitKind value: "task" | "measure"
     number: str  # "1" for tasks; the section's number for measures
     title: str
     title_span: Span
@@ -162,6 +170,11 @@ class Unit:
     boxes: tuple[str, ...]
     footnotes: tuple[int, ...]
     keywords: tuple[str, ...]
+    marker: str = ""  # the number as written ("3.", "（三）", "第五条"); empty for measures
+
+    @property
+    def deadlines(self) -> tuple[Deadline, ...]:
+        return tuple(c.deadline for c in self.clauses if c.deadline is not None)
 
     @property
     def assignments(self) -> tuple[Assignment, ...]:

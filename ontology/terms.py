@@ -1,0 +1,30 @@
+"""The closed sets of the extraction: roles and unit kinds, each defined once.
+
+>>> Role("lead") is Role.LEAD, [r.value for r in ROLE_ORDER]
+(True, ['lead', 'cooperate', 'responsible', 'guide'])
+>>> UnitKind("measure").value
+'measure'
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(str, enum.Enum):
+    """The responsibility an agency carries for a unit."""
+
+    LEAD = "lead"  # 牵头
+    COOPERATE = "cooperate"  # 配合, 参与, 协办, 协同
+    RESPONSIBLE = "responsible"  # 负责, 按职责分工负责
+    GUIDE = "guide"  # 指导
+
+
+ROLE_ORDER = (Role.LEAD, Role.COOPERATE, Role.RESPONSIBLE, Role.GUIDE)
+
+
+class UnitKind(str, enum.Enum):
+    """What kind of responsibility-bearing unit a record is."""
+
+    TASK = "task"  # a numbered task, a titled sub-paragraph or a row of a task-division table
+    MEASURE = "measure"  # unnumbered paragraphs with clauses (保障措施, 组织实施)
