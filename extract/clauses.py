@@ -1,60 +1,152 @@
-"""Find responsibility clauses in a span of text and read out agencies by role.
+"""The responsibility-clause grammar of GENRE.md: one table of words, one small parser.
 
-The grammar follows GENRE.md: labelled clauses (牵头单位：…，配合单位：…), role words after the
-names (市甲局牵头，市乙局配合), shared responsibility (…等按职责分工负责), 会同, 指导, rules that
-govern later clauses (列第一位者为牵头单位), shared prefixes and names with brackets or quotes.
+A clause hands a unit of the plan to agencies by role. Its shapes (GENRE.md, "Responsibility
+clauses") reduce to a few parts, each defined once below:
+
+- a *label* names the role before the names (``牵头单位：``, ``责任部门:``);
+- a *cue* closes a list of names with its role (``…牵头``, ``…按职责分工负责``);
+- ``会同`` joins a lead to its partners; ``等``/``等部门`` close a list and mark it open;
+- a *field* is a fact of the unit, never a name (``完成时限：2022年``);
+- a *rule* governs later clauses (``列第一位者为牵头单位，下同``; ``以下均需各区落实，不再列出``).
+
+`parse_clause` reads one clause from a string, with no pipeline and no gazetteer:
+
+>>> p = parse_clause("（甲部、乙部负责。列第一位者为牵头单位，下同）")
+>>> [(n.written, n.role.value) for n in p.names], [r.kind for r in p.rules]
+([('甲部', 'lead'), ('乙部', 'responsible')], ['first-is-lead'])
+>>> p = parse_clause("（牵头单位：区甲局乙处、丙处等部门，完成时限：2022年底前）")
+>>> [(n.written, n.name, n.open) for n in p.names], p.deadline.text, p.deadline.date
+([('区甲局乙处', '区甲局乙处', False), ('丙处', '区甲局丙处', True)], '2022年底前', '2022-12-31')
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .gazetteer import Resolver
-from .records import Assignment, Issue, Role, Span
+from .records import Deadline, Role, Span
 
 OPEN = "（(〔[【"
 CLOSE = "）)〕]】"
-PAIR = dict(zip(OPEN, CLOSE))
 QUOTES = {"“": "”", "「": "」", "‘": "’", "《": "》"}
 
-LABEL_ROLES = (
-    ("牵头", Role.LEAD), ("主责", Role.LEAD), ("主办", Role.LEAD),
-    ("配合", Role.COOPERATE), ("协办", Role.COOPERATE), ("参与", Role.COOPERATE), ("协同", Role.COOPERATE),
-    ("责任", Role.RESPONSIBLE), ("实施", Role.RESPONSIBLE),
-    ("指导", Role.GUIDE),
-)
-LABEL = re.compile(r"(牵头|主责|主办|配合|协办|参与|协同|责任|实施|指导)(?:单位|部门|机构)\s*[：:]")
-# Role words after the names, longest first.
-CUE = re.compile(
-    r"(?P<etc>等)?(?P<cue>按职责分工负责|按职责分工落实|按职责负责|分工负责|共同负责|牵头负责|牵头落实|负责落实|"
-    r"负责|牵头|配合|参与|协办|协同|指导)$"
-)
-CUE_ROLES = {"牵头负责": Role.LEAD, "牵头落实": Role.LEAD, "牵头": Role.LEAD, "配合": Role.COOPERATE,
-             "参与": Role.COOPERATE, "协办": Role.COOPERATE, "协同": Role.COOPERATE, "指导": Role.GUIDE}
-FIRST_IS_LEAD = re.compile(r"列第一位(?:者|的)?为牵头(?:单位|部门)(?:[，,]?\s*下同)?")
-LATER_RULE = re.compile(
-    r"以下[^。\n]{0,20}?均(?:需|由|要|应)(?P<who>[^，。,；;\n]{1,30}?)(?:负责)?(?:落实|实施|推进)[^。\n]{0,10}?不再(?:一一)?列出"
-)
-SEPARATORS = "、，,；;"
-# Traditional characters of the cue words, mapped one to one so that offsets stay valid:
+# -- the one table of role words ------------------------------------------------------------
+# Labels: the role word before 单位/部门/… and a colon names the role of the names after it.
+LABEL_WORDS = {
+    "牵头": Role.LEAD, "主责": Role.LEAD, "主办": Role.LEAD,
+    "配合": Role.COOPERATE, "协办": Role.COOPERATE, "参与": Role.COOPERATE, "协同": Role.COOPERATE,
+    "协助": Role.COOPERATE,
+    "责任": Role.RESPONSIBLE, "实施": Role.RESPONSIBLE, "承办": Role.RESPONSIBLE,
+    "指导": Role.GUIDE,
+}
+LABEL_NOUNS = ("单位", "部门", "机构", "处室", "主体")
+# Cues: the role words that close a list of names.
+CUE_WORDS = {
+    "按职责分工负责": Role.RESPONSIBLE, "按职责分工落实": Role.RESPONSIBLE, "按职能分工负责": Role.RESPONSIBLE,
+    "按职责负责": Role.RESPONSIBLE, "分工负责": Role.RESPONSIBLE, "共同负责": Role.RESPONSIBLE,
+    "负责落实": Role.RESPONSIBLE, "负责实施": Role.RESPONSIBLE, "负责推进": Role.RESPONSIBLE, "负责": Role.RESPONSIBLE,
+    "牵头负责": Role.LEAD, "牵头落实": Role.LEAD, "牵头推进": Role.LEAD, "牵头": Role.LEAD,
+    "负责配合落实": Role.COOPERATE, "配合落实": Role.COOPERATE, "配合": Role.COOPERATE, "参与": Role.COOPERATE,
+    "协办": Role.COOPERATE, "协同": Role.COOPERATE, "协助": Role.COOPERATE,
+    "指导": Role.GUIDE,
+}
+JOIN_LEAD = "会同"  # 甲部会同乙部负责: 甲部 leads, 乙部 cooperates
+# Words that close a list: never part of the last name; they say the list is open.
+CLOSERS = ("等有关部门和单位", "等相关部门和单位", "等有关部门", "等相关部门", "等有关单位", "等相关单位",
+           "等部门", "等单位", "等")
+# Words that join two groups of names (等和 closes the first group too).
+JOINERS = ("等和", "以及", "及", "和", "与")
+# Fields: facts of the unit written inside a clause.
+DEADLINE_LABELS = ("完成时限", "完成时间", "完成期限", "时间进度", "时间节点", "时间要求")
+# Names start and end in recognisable ways: an institution suffix, or the shape of a collective.
+SUFFIXES = tuple("局委厅部办院署会行关处组室团联府所站队社司科馆校协") + ("中心", "机构", "单位", "部门", "政府",
+                                                                            "企业", "片区", "园区", "城市", "平台")
+COLLECTIVE_START = ("各", "有关", "相关", "试点", "区内", "全市", "全省", "全区", "全县")
+NOT_A_PREFIX_START = ("各", "有关", "相关", "国家", "中国", "中共", "中央", "全国", "共青团", "团", "人民银行", "人行",
+                      "国务院", "试点", "区内", "海关")
+SUBDIVISION = "处科室股队所站"
+BODY = "局委厅部院办会府署行"
+LEVELS = "省市区县州旗镇乡"
+JUNK = " \u3000\t\n：:，,；;、。"
+
+# Traditional characters of the grammar's words, mapped one to one so that offsets stay valid:
 # patterns match the translated text, names are cut from the text as written.
-T2S = str.maketrans("牽頭單門負責參與協辦導職機構實會關為級區縣廳務屬聯員領組處", "牵头单门负责参与协办导职机构实会关为级区县厅务属联员领组处")
-NAME_JUNK = " \u3000\t\n：:"
+T2S = str.maketrans("牽頭單門負責參與協辦導職機構實會關為級區縣廳務屬聯員領組處時間進限完達",
+                    "牵头单门负责参与协办导职机构实会关为级区县厅务属联员领组处时间进限完达")
 
 
-@dataclass
-class RuleState:
-    """Rules stated once that govern every later clause."""
-
-    first_is_lead: int | None = None  # offset from which the first-listed unit leads
-    later: list[tuple[Span, Span]] = field(default_factory=list)  # (who, rule sentence) added to later units
+def _alternation(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=lambda w: (-len(w), w)))
 
 
+LABEL = re.compile(rf"(?P<word>{_alternation(LABEL_WORDS)})(?:{_alternation(LABEL_NOUNS)})\s*[：:]")
+CUE = re.compile(rf"(?P<etc>{_alternation(CLOSERS)})?(?P<cue>{_alternation(CUE_WORDS)})$")
+DEADLINE = re.compile(rf"(?:{_alternation(DEADLINE_LABELS)})\s*[：:]\s*(?P<value>[^，,；;。）)〕\]】\n]+)")
+# Rules, in the wordings seen across issuers.
+FIRST_IS_LEAD = re.compile(
+    r"(?:各项任务|各项工作|以下|下列)?(?:中)?"
+    r"(?:列|排|位)[在于名]?(?:第[一1１]位|第[一1１]|首位|首|最前面|最前|前面)(?:的|者)?(?:部门|单位)?(?:的)?"
+    r"(?:为|是)(?:牵头|主责)(?:单位|部门)?(?:[，,]\s*(?:其他|其余)[^，,。；;）)]{0,20})?(?:[，,]?\s*下同)?"
+)
+ADDED_RULE = re.compile(
+    r"(?:以下|下列|具体)(?:各项)?(?:任务|工作|事项)?[^。\n，,]{0,6}?均(?:需|由|要|应|须|涉及)(?P<who>[^，。,；;\n]{1,30}?)"
+    r"(?P<coop>配合)?(?:负责)?(?:落实|实施|推进)?[，,]\s*(?:均)?不再(?:一一)?(?:列出|做分工|分工|列举|标注)(?:[，,]?\s*下同)?"
+)
+TRAILING = re.compile(r"^(?:下同|等|其他|其余)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """One agency named in a clause, with the role the grammar gives it."""
+
+    written: str  # as written
+    start: int
+    end: int
+    role: Role
+    full: str | None = None  # with a shared prefix restored
+    how: str | None = None  # why the role or the name was inferred
+    open: bool = False  # the list it closes is open (等, 等部门)
+
+    @property
+    def name(self) -> str:
+        return self.full or self.written
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule stated once that governs later clauses."""
+
+    kind: str  # "first-is-lead" | "added"
+    span: Span  # the rule as written
+    who: tuple[Name, ...] = ()  # the units added to every later clause ("added")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something in a clause the grammar could not place: reported, never dropped silently."""
+
+    code: str
+    message: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What one clause says."""
+
+    span: Span
+    names: tuple[Name, ...]
+    deadline: Deadline | None
+    rules: tuple[Rule, ...]
+    problems: tuple[Problem, ...]
+
+
+# -- brackets and splitting -----------------------------------------------------------------
 def bracket_groups(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], list[int]]:
     """Return top-level bracket groups [(open, close+1)] in text[start:end] and unclosed openers."""
     groups: list[tuple[int, int]] = []
-    stack: list[tuple[str, int]] = []
+    stack: list[int] = []
     quote: str | None = None
     for i in range(start, end):
         ch = text[i]
@@ -65,29 +157,17 @@ def bracket_groups(text: str, start: int, end: int) -> tuple[list[tuple[int, int
         if ch in ("“", "「") and stack:
             quote = ch
         elif ch in OPEN:
-            stack.append((ch, i))
+            stack.append(i)
         elif ch in CLOSE:
             # Accept any closer for any opener: PDFs mix full-width and ASCII brackets.
             if stack:
-                _, o = stack.pop()
+                o = stack.pop()
                 if not stack:
                     groups.append((o, i + 1))
         elif ch == "\n" and stack:
             # A clause never spans paragraphs: an opener left open here is unbalanced.
             stack.clear()
-    return groups, [o for _, o in stack]
-
-
-def looks_like_clause(content: str) -> bool:
-    """Tell whether a bracket's content hands out responsibility."""
-    content = content.translate(T2S)
-    if LABEL.search(content):
-        return True
-    for seg in split_top(content, "，,；;"):
-        s = seg[1].strip()
-        if CUE.search(s) and len(s) > len(CUE.search(s).group(0)) + 1 and re.search(r"[局委厅部院办府室会位门署心关处组司行团联]", s):
-            return True
-    return bool(FIRST_IS_LEAD.search(content))
+    return groups, stack
 
 
 def split_top(s: str, seps: str) -> list[tuple[int, str]]:
@@ -114,137 +194,317 @@ def split_top(s: str, seps: str) -> list[tuple[int, str]]:
     return out
 
 
-def _strip(s: str, off: int) -> tuple[str, int]:
-    """Trim junk around a name; return the name and its new offset."""
-    lead = len(s) - len(s.lstrip(NAME_JUNK))
-    s2 = s.strip(NAME_JUNK)
-    for p in ("由",):
-        if s2.startswith(p) and len(s2) > 2:
-            s2, lead = s2[len(p):], lead + len(p)
-    return s2, off + lead
+def _blank(s: str, start: int, end: int) -> str:
+    return s[:start] + " " * (end - start) + s[end:]
 
 
-def split_names(s: str, off: int, resolver: Resolver) -> list[tuple[str, int]]:
-    """Split a list of names (、 ，) into (name, offset) pairs; known names are never split."""
-    out: list[tuple[str, int]] = []
-    i = 0
-    n = len(s)
+def looks_like_name(s: str) -> bool:
+    """Tell whether a piece has the shape of an agency name or a collective.
+
+    >>> [looks_like_name(s) for s in ("市甲局", "各区", "有关部门", "中国（广州）知识产权保护中心", "下同", "2022年")]
+    [True, True, True, True, False, False]
+    """
+    core = re.sub(r"[（(][^（()）]*[）)]$", "", s) or s
+    if len(core) < 2 or re.search(r"\d{4}|[年月日]$", core):
+        return False
+    if core.startswith(COLLECTIVE_START) or core.startswith("“"):
+        return True
+    return core.endswith(SUFFIXES) or core[-1] in LEVELS
+
+
+def looks_like_clause(content: str) -> bool:
+    """Tell whether a bracket's content hands out responsibility."""
+    probe = content.translate(T2S)
+    if LABEL.search(probe) or FIRST_IS_LEAD.search(probe):
+        return True
+    for _, seg in split_top(probe, "，,；;。"):
+        s = seg.strip(JUNK)
+        m = CUE.search(s)
+        if m and m.start() >= 2 and looks_like_name(_lead_names(s[:m.start()])):
+            return True
+    return False
+
+
+def _lead_names(s: str) -> str:
+    """Return the last name of a list (for the shape test)."""
+    s = s.strip(JUNK)
+    k = s.find(JOIN_LEAD)
+    if k > 0:
+        s = s[:k]
+    s = s[2:] if s.startswith("由") and len(s) > 3 else s
+    return split_top(s, "、")[-1][1].strip(JUNK) or s
+
+
+# -- the parser -----------------------------------------------------------------------------
+def parse_clause(text: str, start: int = 0, end: int | None = None, *, first_is_lead: bool = False,
+                 known: re.Pattern | None = None, places=None, role: Role | None = None) -> Parsed:
+    """Read the agencies by role, the deadline and the rules out of the clause text[start:end].
+
+    The clause may be bracketed (``（…）``, ``〔…〕``, mixed) or a bare line (``牵头单位：…``).
+    `first_is_lead` says a rule stated earlier makes the first-listed unit the lead; `known` is
+    an optional pattern of known names never to split (各区、县级市); `places` an optional
+    callable returning the place a string names, if any (to restore 广州市… as a shared prefix);
+    `role` the role of names with no label or role word (a table's 牵头单位 column).
+    Offsets in the result are offsets into `text`.
+    """
+    end = len(text) if end is None else end
+    span = Span.of(text, start, end)
+    o, c = start, end
+    if c - o >= 2 and text[o] in OPEN and text[c - 1] in CLOSE:
+        o, c = o + 1, c - 1
+    raw = text[o:c]
+    probe = raw.translate(T2S)
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+
+    # Rules and fields first: their words must never become names.
+    for m in FIRST_IS_LEAD.finditer(probe):
+        rules.append(Rule("first-is-lead", Span.of(text, o + m.start(), o + m.end())))
+        probe = _blank(probe, m.start(), m.end())
+    for m in ADDED_RULE.finditer(probe):
+        who_s, who_e = m.span("who")
+        role = Role.COOPERATE if m.group("coop") else Role.RESPONSIBLE
+        who = tuple(_names(text, raw, probe[who_s:who_e], o + who_s, role, "rule:added", known, places, problems))
+        rules.append(Rule("added", Span.of(text, o + m.start(), o + m.end()), who))
+        probe = _blank(probe, m.start(), m.end())
+    deadline = None
+    for m in DEADLINE.finditer(probe):
+        vs, ve = m.span("value")
+        value = raw[vs:ve].rstrip(JUNK)
+        if deadline is None and value:
+            deadline = parse_deadline(value, Span.of(text, o + vs, o + vs + len(value)))
+        probe = _blank(probe, m.start(), m.end())
+
+    # Regions: the text before the first label, then each label's text.
+    regions: list[tuple[int, int, Role | None]] = []
+    labels = list(LABEL.finditer(probe))
+    regions.append((0, labels[0].start() if labels else len(probe), role))
+    for k, lab in enumerate(labels):
+        stop = labels[k + 1].start() if k + 1 < len(labels) else len(probe)
+        regions.append((lab.end(), stop, LABEL_WORDS[lab.group("word")]))
+
+    names: list[Name] = []
+    for rs, re_, default in regions:
+        names.extend(_region(text, raw, probe, o, rs, re_, default, known, places, problems))
+    _share_prefixes(names, places)
+
+    if rules and any(r.kind == "first-is-lead" for r in rules):
+        first_is_lead = True
+    if first_is_lead and names and not any(n.role is Role.LEAD for n in names) and names[0].role is Role.RESPONSIBLE:
+        n0 = names[0]
+        names[0] = Name(n0.written, n0.start, n0.end, Role.LEAD, n0.full, _why(n0.how, "rule:first-is-lead"), n0.open)
+    if not names and not rules and deadline is None and not problems:
+        problems.append(Problem("clause-empty", f"clause names no agency: {span.quote!r}", start, end))
+    return Parsed(span, tuple(names), deadline, tuple(rules), tuple(problems))
+
+
+def _why(old: str | None, new: str) -> str:
+    return f"{old}; {new}" if old else new
+
+
+def _region(text, raw, probe, base, rs, re_, default, known, places, problems) -> list[Name]:
+    """Read one region of a clause: pieces split by ，；。 each closed by a cue or taking the label's role."""
+    pieces = []
+    for poff, seg in split_top(probe[rs:re_], "，,；;。"):
+        s = rs + poff
+        body = seg.rstrip(JUNK)
+        lead_ws = len(body) - len(body.lstrip(JUNK))
+        s, body = s + lead_ws, body.lstrip(JUNK)
+        if not body:
+            continue
+        m = CUE.search(body)
+        role = CUE_WORDS[m.group("cue")] if m else None
+        names_end = s + (m.start() if m else len(body))
+        closed_open = bool(m and m.group("etc"))
+        pieces.append([s, names_end, role, closed_open])
+    # A piece with no role word takes the role of the next piece that has one (甲部、乙部，丙部负责),
+    # or the label's role; what is left has no role and is reported.
+    pending = None
+    for p in reversed(pieces):
+        if p[2] is not None:
+            pending = p[2]
+        elif default is not None:
+            p[2] = default
+        elif pending is not None:
+            p[2] = pending
+    out: list[Name] = []
+    for s, e, role, closed_open in pieces:
+        seg = probe[s:e]
+        k = seg.find(JOIN_LEAD)
+        if k > 0 and role is not None:
+            out.extend(_names(text, raw, seg[:k], base + s, Role.LEAD, JOIN_LEAD, known, places, problems))
+            got = _names(text, raw, seg[k + 2:], base + s + k + 2, Role.COOPERATE, JOIN_LEAD, known, places, problems)
+            out.extend(_mark_open(got, closed_open))
+            continue
+        if role is None:
+            for n in _names(text, raw, seg, base + s, Role.RESPONSIBLE, None, known, places, []):
+                problems.append(Problem("clause-no-role", f"no role word for {n.written!r} in clause "
+                                        f"{text[base - 1:base + len(raw) + 1]!r}", n.start, n.end))
+            continue
+        out.extend(_mark_open(_names(text, raw, seg, base + s, role, None, known, places, problems), closed_open))
+    return out
+
+
+def _mark_open(names: list[Name], is_open: bool) -> list[Name]:
+    if not is_open or not names:
+        return names
+    last = names[-1]
+    return [*names[:-1], Name(last.written, last.start, last.end, last.role, last.full, last.how, True)]
+
+
+def _names(text, raw, seg, off, role, how, known, places, problems) -> list[Name]:
+    """Split a list of names (、 and joiners) at absolute offset `off`; known names are never split."""
+    out: list[Name] = []
+    i, n = 0, len(seg)
     while i < n:
-        while i < n and (s[i] in SEPARATORS or s[i] in NAME_JUNK or s[i] in "和及与"):
+        while i < n and seg[i] in JUNK:
             i += 1
         if i >= n:
             break
-        m = resolver.pattern.match(s, i) if resolver.pattern else None
-        if m and (m.end() == n or s[m.end()] in SEPARATORS + NAME_JUNK or s.startswith("等", m.end())):
-            j = m.end()
+        m = known.match(text, off + i, off + n) if known is not None else None
+        if m and (m.end() == off + n or text[m.end()] in JUNK or text.startswith("等", m.end())
+                  or text.startswith(JOINERS, m.end())):
+            j = m.end() - off
         else:
-            pieces = split_top(s[i:], SEPARATORS)
-            j = i + len(pieces[0][1])
-        name, noff = _strip(s[i:j], off + i)
-        if name.endswith("等") and len(name) > 2:
-            name = name[:-1]
+            j = i + len(split_top(seg[i:], "、")[0][1])
+            j = _joiner_cut(seg, i, j)
+        piece = seg[i:j]
+        name, s0, is_open = _clean(piece)
         if name:
-            out.append((name, noff))
+            ns = off + i + s0
+            written = text[ns:ns + len(name)]
+            if looks_like_name(written.translate(T2S)):
+                out.append(Name(written, ns, ns + len(name), role, None, how, is_open))
+            elif not TRAILING.match(name):
+                problems.append(Problem("clause-not-a-name", f"not an agency name: {written!r}", ns, ns + len(name)))
         i = j
+        if i < n and seg.startswith(JOINERS, i):
+            i += next(len(w) for w in JOINERS if seg.startswith(w, i))
     return out
 
 
-def parse_clause(text: str, o: int, c: int, resolver: Resolver, state: RuleState,
-                 line_of=lambda off: None) -> tuple[list[Assignment], list[Issue]]:
-    """Read the agencies by role out of the clause text[o:c] (brackets included)."""
-    clause = Span.of(text, o, c)
-    inner_start = o + 1
-    content = text[inner_start:c - 1]
-    issues: list[Issue] = []
-    m = FIRST_IS_LEAD.search(content.translate(T2S))
-    if m:
-        state.first_is_lead = o if state.first_is_lead is None else min(state.first_is_lead, o)
-        content = content[:m.start()] + " " * (m.end() - m.start()) + content[m.end():]
-
-    # Each piece: (role or None, names text, offset in text, how the role was found)
-    pieces: list[tuple[Role | None, str, int, str | None]] = []
-    labels = list(LABEL.finditer(content.translate(T2S)))
-    if labels:
-        head = content[:labels[0].start()].strip(" ，,；;")
-        if head:
-            pieces.extend(_cue_pieces(head, inner_start + content.index(head), issues, text, line_of))
-        for k, lab in enumerate(labels):
-            stop = labels[k + 1].start() if k + 1 < len(labels) else len(content)
-            role = next(r for w, r in LABEL_ROLES if lab.group(1) == w)
-            pieces.append((role, content[lab.end():stop], inner_start + lab.end(), None))
-    else:
-        pieces.extend(_cue_pieces(content, inner_start, issues, text, line_of))
-
-    out: list[Assignment] = []
-    has_lead = any(r is Role.LEAD for r, *_ in pieces)
-    first_rule = state.first_is_lead is not None and state.first_is_lead <= o and not has_lead
-    prev_name = ""
-    for role, names_text, off, how in pieces:
-        names = split_names(names_text, off, resolver)
-        if role is None:
-            for name, noff in names:
-                issues.append(Issue("clause-no-role", f"no role word for {name!r} in clause {clause.quote!r}",
-                                    line_of(noff), Span.of(text, noff, noff + len(name))))
+def _joiner_cut(seg: str, i: int, j: int) -> int:
+    """Cut a piece at a joiner (和, 及, 等和) that stands between two names, not inside one (工业和信息化厅)."""
+    depth = 0
+    for k in range(i + 2, j - 1):
+        ch = seg[k]
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(depth - 1, 0)
+        if depth:
             continue
-        for k, (name, noff) in enumerate(names):
-            r, why = role, how
-            if first_rule and role is Role.RESPONSIBLE and not out:
-                r, why = Role.LEAD, "rule:列第一位者为牵头单位"
-            entry = resolver.resolve(name)
-            full = name
-            if entry is None and prev_name:
-                expanded = resolver.expand_prefix(name, prev_name)
-                if expanded:
-                    full, entry = expanded
-                    why = (why + "; " if why else "") + f"shared-prefix:{expanded[0]}"
-            out.append(Assignment(name, entry.name if entry else None, entry.id if entry else None, r,
-                                  Span.of(text, noff, noff + len(name)), clause, why))
-            if entry is None:
-                issues.append(Issue("unresolved-agency", f"agency {name!r} is not in the gazetteer",
-                                    line_of(noff), Span.of(text, noff, noff + len(name))))
-            prev_name = full if not full.startswith("各") else prev_name
-    if not out and not issues:
-        issues.append(Issue("clause-empty", f"clause names no agency: {clause.quote!r}", line_of(o), clause))
-    return out, issues
+        for w in JOINERS:
+            if seg.startswith(w, k):
+                left = seg[i:k]
+                left = left[:-1] if w != "等和" and left.endswith("等") else left
+                rest = seg[k + len(w):j]
+                if (w == "等和" or (left.endswith(SUFFIXES) and len(left) >= 2)) and len(rest) >= 2 \
+                        and looks_like_name(split_top(rest, "、")[0][1]):
+                    return k
+    return j
 
 
-def _cue_pieces(s: str, off: int, issues, text, line_of):
-    """Split an unlabelled clause into (role, names, offset, how) by the role word closing each part."""
-    out = []
-    for poff, seg in split_top(s, "，,；;"):
-        raw = seg
-        seg = seg.rstrip(NAME_JUNK)
-        if not seg.strip():
-            continue
-        m = CUE.search(seg.translate(T2S))
-        if not m:
-            out.append((None, seg, off + poff, None))
-            continue
-        names = seg[:m.start()]
-        cue = m.group("cue")
-        k = names.translate(T2S).find("会同")
-        if k >= 0:
-            lead, partners = names[:k], names[k + 2:]
-            out.append((Role.LEAD, lead, off + poff, "会同"))
-            out.append((Role.COOPERATE, partners, off + poff + k + 2, "会同"))
-            continue
-        role = CUE_ROLES.get(cue, Role.RESPONSIBLE)
-        out.append((role, names, off + poff, None))
-        del raw
+def _clean(piece: str) -> tuple[str, int, bool]:
+    """Trim junk, a leading 由 and a closing 等/等部门; return (name, offset in piece, open)."""
+    lead = len(piece) - len(piece.lstrip(JUNK))
+    s = piece.strip(JUNK)
+    if s.startswith("由") and len(s) > 2:
+        s, lead = s[1:], lead + 1
+    is_open = False
+    for w in CLOSERS:
+        if s.endswith(w) and len(s) > len(w) + 1:
+            s, is_open = s[:-len(w)], True
+            break
+    return s.rstrip(JUNK), lead, is_open
+
+
+def _prefix(name: str, places) -> str:
+    """Return the jurisdiction prefix a name carries: a level (市, 省, 区) or a place name."""
+    if places is not None:
+        for k in range(min(len(name) - 1, 12), 1, -1):
+            e = places(name[:k]) if name[k - 1] in LEVELS + "盟" else None
+            if e and getattr(e, "name", name[:k]) == name[:k]:  # a full place name, not a short form
+                return name[:k]
+    if name[0] in LEVELS and not name.startswith(("市场", "区域", "省份")):
+        return name[0]
+    return ""
+
+
+def _share_prefixes(names: list[Name], places) -> None:
+    """Restore a prefix shared across a list: 市发展改革委、科技局 → 市科技局; 区甲局乙处、丙处 → 区甲局丙处."""
+    prev: str | None = None
+    for k, n in enumerate(names):
+        w = n.written.translate(T2S)
+        if prev is not None and not _prefix(w, places) and not w.startswith(NOT_A_PREFIX_START) \
+                and len(w) <= 10 and (places is None or not _starts_with_place(w, places)):
+            full = None
+            body = re.match(rf"^(.*[{BODY}])[^{BODY}]+[{SUBDIVISION}]$", prev)
+            if w[-1] in SUBDIVISION and body and not re.search(rf"[{BODY}]", w[:-1]):
+                full = body.group(1) + n.written
+            else:
+                p = _prefix(prev, places)
+                if p:
+                    full = p + n.written
+            if full:
+                names[k] = Name(n.written, n.start, n.end, n.role, full, _why(n.how, f"shared-prefix:{full}"), n.open)
+        cur = names[k].name
+        if not cur.startswith(COLLECTIVE_START):
+            prev = cur
+
+
+def _starts_with_place(name: str, places) -> bool:
+    return any(places(name[:k]) for k in range(min(len(name) - 2, 8), 1, -1))
+
+
+# -- deadlines ------------------------------------------------------------------------------
+_DAYS = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def parse_deadline(value: str, span: Span) -> Deadline:
+    """Read a deadline as written into a year and, where it says one, a date or month.
+
+    >>> [(d.year, d.date) for d in (parse_deadline(v, Span(0, 0, v)) for v in
+    ...  ("2022年", "2023年底前", "2024年6月", "2025年6月底", "2022年3月15日", "长期坚持", "2021—2025年"))]
+    [(2022, None), (2023, '2023-12-31'), (2024, '2024-06'), (2025, '2025-06-30'), (2022, '2022-03-15'), (None, None), (2025, None)]
+    """
+    v = value.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    years = re.findall(r"(\d{4})\s*年", v)
+    if not years:
+        return Deadline(value, span)
+    year = int(years[-1])
+    m = re.search(rf"{year}\s*年\s*(\d{{1,2}})\s*月(?:\s*(\d{{1,2}})\s*日)?", v)
+    date = None
+    if m and 1 <= int(m.group(1)) <= 12:
+        month = int(m.group(1))
+        if m.group(2):
+            date = f"{year:04d}-{month:02d}-{int(m.group(2)):02d}"
+        elif re.search(rf"{month}\s*月\s*(?:底|末)", v):
+            date = f"{year:04d}-{month:02d}-{_DAYS[month]:02d}"
+        else:
+            date = f"{year:04d}-{month:02d}"
+    elif re.search(rf"{year}\s*年\s*(?:底|末|年底|12月)", v):
+        date = f"{year:04d}-12-31"
+    return Deadline(value, span, year, date)
+
+
+def find_rules(text: str, start: int, end: int) -> list[Rule]:
+    """Return the rules stated in running text between start and end, in order."""
+    probe = text[start:end].translate(T2S)
+    out: list[Rule] = []
+    for m in FIRST_IS_LEAD.finditer(probe):
+        out.append(Rule("first-is-lead", Span.of(text, start + m.start(), start + m.end())))
+    for m in ADDED_RULE.finditer(probe):
+        ws, we = m.span("who")
+        role = Role.COOPERATE if m.group("coop") else Role.RESPONSIBLE
+        who = tuple(_names(text, text[start:end], probe[ws:we], start + ws, role, "rule:added", None, None, []))
+        out.append(Rule("added", _sentence(text, start + m.start(), start + m.end(), start, end), who))
+    out.sort(key=lambda r: r.span.start)
     return out
 
 
-def find_rules(text: str, start: int, end: int, state: RuleState) -> None:
-    """Record rules stated in running text (not in a clause) that govern later clauses."""
-    probe = text.translate(T2S)
-    for m in FIRST_IS_LEAD.finditer(probe, start, end):
-        if state.first_is_lead is None:
-            state.first_is_lead = m.start()
-    for m in LATER_RULE.finditer(probe, start, end):
-        s = text.rfind("。", start, m.start()) + 1 or start
-        e = text.find("。", m.end(), end)
-        sentence = Span.of(text, max(s, start), e + 1 if e >= 0 else m.end())
-        raw = text[m.start("who"):m.end("who")]
-        who = raw.strip()
-        ws = m.start("who") + raw.index(who)
-        state.later.append((Span.of(text, ws, ws + len(who)), sentence))
+def _sentence(text: str, s: int, e: int, lo: int, hi: int) -> Span:
+    """Return the sentence around text[s:e], within [lo, hi)."""
+    a = max(text.rfind("。", lo, s) + 1, text.rfind("\n", lo, s) + 1, lo)
+    b = text.find("。", e, hi)
+    return Span.of(text, a, b + 1 if b >= 0 else e)

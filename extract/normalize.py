@@ -15,7 +15,14 @@ CN_NUM = "一二三四五六七八九十百零〇两"
 
 PART = re.compile(rf"^(?:(?P<n1>[{CN_NUM}]{{1,3}})、|第(?P<n2>[{CN_NUM}\d]{{1,3}})(?:章|部分|篇))")
 SECTION = re.compile(rf"^(?:[（(](?P<n1>[{CN_NUM}]{{1,3}})[）)]|第(?P<n2>[{CN_NUM}\d]{{1,3}})节)")
-TASK = re.compile(rf"^(?:(?P<n1>\d{{1,3}})[.．、](?=[{CJK}“《（(])|[（(](?P<n2>\d{{1,3}})[）)](?=[{CJK}“《]))")
+TASK = re.compile(rf"^(?:(?P<n1>\d{{1,3}})[.．、](?=[{CJK}“《（(])|[（(](?P<n2>\d{{1,3}})[）)](?=[{CJK}“《])"
+                  rf"|第(?P<n3>[{CN_NUM}\d]{{1,4}})条(?=[\s\u3000{CJK}“《]))")
+# A bare responsibility line: 牵头单位：…，配合单位：… on a line of its own, no brackets.
+LABEL_LINE = re.compile(r"^(?:牵头|主责|配合|协办|参与|责任|实施|指导|牽頭|責任|配合)(?:单位|部门|單位|部門)\s*[：:]")
+# A task-division table given as text: cells split by tabs or |, a header naming its columns.
+GRID_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
+GRID_TASK = re.compile(r"任务|整改措施|工作内容|重点工作|具体措施|工作措施|事项")
+GRID_WHO = re.compile(r"牵头|责任|配合|主责|协办|参与")
 BOX = re.compile(r"^(?:专栏|專欄)\s*(?P<n1>\d{1,3})")
 DASH = re.compile(r"^(?:——|—{2})")
 PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,3}[-—–－\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
@@ -30,10 +37,57 @@ def markers(line: str):
     for kind, rx in (("part", PART), ("section", SECTION), ("task", TASK), ("box", BOX)):
         m = rx.match(line)
         if m:
-            return kind, m.group("n1") or m.groupdict().get("n2")
+            d = m.groupdict()
+            return kind, d.get("n1") or d.get("n2") or d.get("n3")
     if DASH.match(line):
         return "dash", None
+    if LABEL_LINE.match(line):
+        return "label", None
     return None
+
+
+def grid_cells(line: str) -> list[tuple[int, int]]:
+    r"""Return the (start, end) of each cell of a table row given as text (tab- or |-separated).
+
+    >>> line = "1\t建设甲平台\t市甲局\t\t2022年"
+    >>> [line[s:e] for s, e in grid_cells(line)]
+    ['1', '建设甲平台', '市甲局', '', '2022年']
+    >>> line = "| 序号 | 任务 | 牵头单位 |"
+    >>> [line[s:e] for s, e in grid_cells(line)]
+    ['序号', '任务', '牵头单位']
+    """
+    cells = []
+    pos = 0
+    for m in GRID_SPLIT.finditer(line):
+        cells.append((pos, m.start()))
+        pos = m.end()
+    cells.append((pos, len(line)))
+    if "\t" not in line:  # a |-row may open and close with |: no empty cell at either end
+        if cells and cells[0][0] == cells[0][1] and line.lstrip().startswith(("|", "｜")):
+            cells = cells[1:]
+        if cells and cells[-1][0] == cells[-1][1] and line.rstrip().endswith(("|", "｜")):
+            cells = cells[:-1]
+    out = []
+    for s, e in cells:
+        while s < e and line[s] in " \u3000":
+            s += 1
+        while e > s and line[e - 1] in " \u3000":
+            e -= 1
+        out.append((s, e))
+    return out
+
+
+def is_grid_header(line: str) -> bool:
+    """Tell whether a line is the header row of a task-division table."""
+    if "\t" not in line and "|" not in line and "｜" not in line:
+        return False
+    cells = [line[s:e] for s, e in grid_cells(line)]
+    return len(cells) >= 3 and any(GRID_TASK.search(c) and len(c) <= 8 for c in cells) \
+        and any(GRID_WHO.search(c) and len(c) <= 8 for c in cells)
+
+
+def is_grid_row(line: str) -> bool:
+    return "\t" in line or line.count("|") + line.count("｜") >= 2
 
 
 def width(s: str) -> float:
@@ -51,7 +105,7 @@ class Block:
 
     start: int
     end: int
-    kind: str  # "para" | "table" | "footnote"
+    kind: str  # "para" | "table" (indicators) | "grid" (a task-division table) | "footnote"
     line: int  # 1-based line of the source where it starts
     number: int | None = None  # footnote number
 
@@ -84,7 +138,11 @@ def _lines(raw: str) -> list[_Line]:
     blanks, broke = 0, False
     for no, line in enumerate(raw.split("\n"), 1):
         # Control characters (a terminal escape in a name, stray PDF bytes) never reach the text.
-        s = CONTROL.sub("", line.replace("\t", " ")).strip().replace("\u00a0", " ")
+        # Tabs separate cells in tables given as text: keep them there, elsewhere they are spaces.
+        keep_tabs = line.count("\t") >= 2
+        s = CONTROL.sub("", line if keep_tabs else line.replace("\t", " ")).strip(" \u3000\r\f\v").replace("\u00a0", " ")
+        if not keep_tabs:
+            s = s.strip()
         if "\f" in line:
             broke = True
         if not s:
@@ -104,6 +162,8 @@ def _marker_pattern(n: int) -> re.Pattern:
 
 
 def _footnote_start(line: str, n: int) -> bool:
+    if is_grid_row(line):
+        return False
     m = re.match(rf"{n}(?!\d)[ \u3000]?(?=\S)", line)
     return bool(m) and line[m.end()] not in UNIT_AFTER_NUMBER + "、)）（(：:，,。" and not TASK.match(line)
 
@@ -166,9 +226,18 @@ def normalize(raw: str) -> Normalized:
     content, notes = _split_footnotes(lines, full)
 
     paras: list[tuple[str, list[_Line]]] = []  # kind, lines
-    in_table = False
+    in_table = in_grid = False
     for idx, ln in enumerate(content):
         mk = markers(ln.text)
+        if in_grid:
+            if is_grid_row(ln.text):
+                paras[-1][1].append(ln)
+                continue
+            in_grid = False
+        if is_grid_header(ln.text):
+            in_grid, in_table = True, False
+            paras.append(("grid", [ln]))
+            continue
         if in_table:
             if mk and mk[0] in ("part", "section", "task", "box"):
                 in_table = False
@@ -181,8 +250,10 @@ def normalize(raw: str) -> Normalized:
             paras.append(("table", [ln]))
             continue
         new = False
-        if not paras or mk:
+        if not paras or (mk and mk[0] != "label"):
             new = True
+        elif mk and not _open_brackets("".join(x.text for x in paras[-1][1])):
+            new = True  # a bare 牵头单位：… line starts its own paragraph, unless it closes a bracket
         else:
             kind, prev_lines = paras[-1]
             prev = prev_lines[-1].text
@@ -231,7 +302,7 @@ def normalize(raw: str) -> Normalized:
         blocks.append(Block(start, pos, kind, plines[0].no, number))
 
     for kind, plines in paras:
-        emit(kind, plines, kind == "table")
+        emit(kind, plines, kind in ("table", "grid"))
     body_end = pos
     for n, body in notes:
         emit("footnote", body, False, number=n)
