@@ -65,6 +65,8 @@ COLLECTIVE_START = ("各", "有关", "相关", "试点", "区内", "全市", "�
 NOT_A_PREFIX_START = ("各", "有关", "相关", "国家", "中国", "中共", "中央", "全国", "共青团", "团", "人民银行", "人行",
                       "国务院", "试点", "区内", "海关")
 SUBDIVISION = "处科室股队所站"
+# A name that carries its own level inside it (丙行省分行, 人行某中心支行) shares no prefix.
+OWN_LEVEL = re.compile(r".[省市区县](?:分行|分署|委)|分行|支行|分署|监管局$")
 BODY = "局委厅部院办会府署行"
 LEVELS = "省市区县州旗镇乡"
 JUNK = " \u3000\t\n：:，,；;、。"
@@ -437,6 +439,7 @@ def _share_prefixes(names: list[Name], places) -> None:
     for k, n in enumerate(names):
         w = n.written.translate(T2S)
         if prev is not None and not _prefix(w, places) and not w.startswith(NOT_A_PREFIX_START) \
+                and not OWN_LEVEL.search(w) \
                 and len(w) <= 10 and (places is None or not _starts_with_place(w, places)):
             full = None
             body = re.match(rf"^(.*[{BODY}])[^{BODY}]+[{SUBDIVISION}]$", prev)

@@ -128,12 +128,15 @@ def find_units(ctx: Context, st: Structure, *, known=None, places=None) -> list[
         owner_of.append([uid])
     own_count: dict[str, int] = {}
     for k, owners in enumerate(owner_of):
-        if k not in candidates and len(owners) == 1:
+        if len(owners) == 1:
             own_count[owners[0]] = own_count.get(owners[0], 0) + 1
     for k, sec_id in candidates.items():
         members = _tasks_of(st, sec_id)
-        if len(members) >= 2 and not any(own_count.get(m) for m in members if m != owner_of[k][0]):
-            owner_of[k] = members  # a clause paragraph after the sub-items governs all of them
+        # A clause paragraph after the last sub-item, where no sub-item has a clause, governs them all.
+        if len(members) >= 2 and members[-1] == owner_of[k][0] and own_count.get(members[-1]) == 1 \
+                and not any(own_count.get(m) for m in members[:-1]):
+            owner_of[k] = members
+            own_count[members[-1]] = 0
     # A clause of a whole section governs the tasks without a clause of their own, or all of them.
     for k, owners in enumerate(owner_of):
         if len(owners) > 1 and k not in candidates:

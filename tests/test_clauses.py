@@ -161,3 +161,105 @@ TRADITIONAL = [
 @pytest.mark.parametrize("clause,expected", TRADITIONAL, ids=[c for c, _ in TRADITIONAL])
 def test_traditional_characters(clause, expected):
     assert roles(clause) == expected
+
+
+# -- parse_clause on a string, without the pipeline ------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from extract.clauses import parse_clause  # noqa: E402
+
+PARSE_CASES = [
+    # (clause, [(name meant, role)], open names, deadline text)
+    ("（甲部、乙部负责。列第一位者为牵头单位，下同）", [("甲部", L), ("乙部", R)], [], None),
+    ("（甲部、乙部、丙部，各省级人民政府按职责分工负责）", [("甲部", R), ("乙部", R), ("丙部", R), ("各省级人民政府", R)], [], None),
+    ("（甲部、乙部等和各有关省级人民政府负责）", [("甲部", R), ("乙部", R), ("各有关省级人民政府", R)], [], None),
+    ("（甲部及乙部负责）", [("甲部", R), ("乙部", R)], [], None),
+    ("（市科技局和市财政局牵头）", [("市科技局", L), ("市财政局", L)], [], None),
+    ("（牵头单位：省工业和信息化厅、科技厅）", [("省工业和信息化厅", L), ("省科技厅", L)], [], None),
+    ("（市人力资源和社会保障局负责）", [("市人力资源和社会保障局", R)], [], None),
+    ("（区法院、检察院负责）", [("区法院", R), ("区检察院", R)], [], None),
+    ("（牵头单位：区甲局乙处、丙处）", [("区甲局乙处", L), ("区甲局丙处", L)], [], None),
+    ("（市发展改革委、科技局、财政局按职责分工负责）", [("市发展改革委", R), ("市科技局", R), ("市财政局", R)], [], None),
+    ("（省科技厅等部门负责）", [("省科技厅", R)], ["省科技厅"], None),
+    ("（牵头单位：省甲厅；配合单位：省乙厅等单位）", [("省甲厅", L), ("省乙厅", C)], ["省乙厅"], None),
+    ("（市甲局、市乙局等有关部门和单位按职责分工负责）", [("市甲局", R), ("市乙局", R)], ["市乙局"], None),
+    ("（牵头部门：甲部、乙局，完成时限：2022年）", [("甲部", L), ("乙局", L)], [], "2022年"),
+    ("（责任单位：省甲厅；完成时间：2023年底前）", [("省甲厅", R)], [], "2023年底前"),
+    ("（牵头单位：区甲局，时间进度：2024年6月）", [("区甲局", L)], [], "2024年6月"),
+    ("（牵头单位:省甲厅；责任单位:省乙厅，各市县政府）", [("省甲厅", L), ("省乙厅", R), ("各市县政府", R)], [], None),
+    ("（牵头单位：市甲局 责任单位：市乙局）", [("市甲局", L), ("市乙局", R)], [], None),
+    ("（责任部门：省甲厅、省乙委牵头，省丙厅、省丁局按职责分工负责）",
+     [("省甲厅", L), ("省乙委", L), ("省丙厅", R), ("省丁局", R)], [], None),
+    ("（甲部指导，试点城市政府负责落实）", [("甲部", G), ("试点城市政府", R)], [], None),
+    ("（甲部会同有关部门负责）", [("甲部", L), ("有关部门", C)], [], None),
+    ("（主责单位：市甲局，协办单位：市乙局）", [("市甲局", L), ("市乙局", C)], [], None),
+    ("〔责任单位：省甲厅、省乙局〕", [("省甲厅", R), ("省乙局", R)], [], None),
+    ("（牵头单位：市甲局，配合单位：市乙局)", [("市甲局", L), ("市乙局", C)], [], None),
+    ("(省甲厅、省乙局、丙行省分行牵头，省丁厅配合)", [("省甲厅", L), ("省乙局", L), ("丙行省分行", L), ("省丁厅", C)], [], None),
+    ("牵头单位：区甲局，配合单位：区乙局、区丙办", [("区甲局", L), ("区乙局", C), ("区丙办", C)], [], None),
+    ("（甲部、乙部负责，排名第1为牵头单位，下同）", [("甲部", L), ("乙部", R)], [], None),
+    ("（甲部、乙部负责，排在第一位的部门为牵头部门）", [("甲部", L), ("乙部", R)], [], None),
+    ("（甲部、乙部负责，列在第一位的为牵头部门）", [("甲部", L), ("乙部", R)], [], None),
+    ("（牵头单位：市甲局，配合单位：“双随机、一公开”各监管部门）", [("市甲局", L), ("“双随机、一公开”各监管部门", C)], [], None),
+    ("（牵头单位：市市场监督管理局（知识产权局））", [("市市场监督管理局（知识产权局）", L)], [], None),
+]
+
+
+@pytest.mark.parametrize("clause,expected,open_names,deadline", PARSE_CASES, ids=[c[0] for c in PARSE_CASES])
+def test_parse_clause(clause, expected, open_names, deadline):
+    p = parse_clause(clause)
+    assert [(n.name, n.role.value) for n in p.names] == expected
+    assert [n.name for n in p.names if n.open] == open_names
+    assert (p.deadline.text if p.deadline else None) == deadline
+    assert not p.problems
+
+
+# Fields, rules and list closers never become names.
+NOT_NAMES = [
+    ("（牵头部门：甲部，完成时限：2022年）", "2022年"),
+    ("（甲部、乙部负责，排名第1为牵头单位，下同）", "排名"),
+    ("（甲部负责，下同）", "下同"),
+    ("（省科技厅等部门负责）", "等部门"),
+    ("（市甲局等单位配合）", "等单位"),
+]
+
+
+@pytest.mark.parametrize("clause,fragment", NOT_NAMES)
+def test_fields_and_rules_are_never_names(clause, fragment):
+    assert all(fragment not in n.written for n in parse_clause(clause).names)
+
+
+def test_parse_clause_reports_rules():
+    p = parse_clause("（各片区负责配合落实，以下均需各片区配合落实，不再列出）")
+    assert [(n.name, n.role.value) for n in p.names] == [("各片区", C)]
+    (rule,) = p.rules
+    assert rule.kind == "added" and [(n.name, n.role.value) for n in rule.who] == [("各片区", C)]
+    p = parse_clause("（具体任务均涉及相关市（州）人民政府，不再做分工，下同）")
+    assert [(n.name, n.role.value) for r in p.rules for n in r.who] == [("相关市（州）人民政府", R)]
+
+
+def test_deadline_is_normalized():
+    d = parse_clause("（牵头单位：甲部，完成时间：2023年底前）").deadline
+    assert (d.text, d.year, d.date) == ("2023年底前", 2023, "2023-12-31")
+
+
+def test_parse_clause_negative_not_a_clause():
+    assert parse_clause("（2021-2035 年）").names == ()
+    assert parse_clause("（试行）").names == ()
+
+
+CLAUSE_ALPHABET = "（）()〔〕：:，,；;、。 甲乙丙部局厅委市省区各有关等和及会同牵头配合负责按职责分工指导单位部门完成时限2022年列第一位者为下同“”"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=CLAUSE_ALPHABET, max_size=40) | st.text(max_size=30))
+def test_parse_clause_never_raises_and_spans_hold(s):
+    p = parse_clause(s)
+    for n in p.names:
+        assert 0 <= n.start < n.end <= len(s) and s[n.start:n.end] == n.written
+    for r in p.rules:
+        assert s[r.span.start:r.span.end] == r.span.quote
+        for n in r.who:
+            assert s[n.start:n.end] == n.written
+    if p.deadline:
+        assert s[p.deadline.span.start:p.deadline.span.end] == p.deadline.text
