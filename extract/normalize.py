@@ -203,8 +203,9 @@ def _split_footnotes(lines: list[_Line], full: float) -> tuple[list[_Line], list
     return content, notes
 
 
-def _open_brackets(s: str) -> bool:
-    return sum(s.count(c) for c in "（(〔【《“") > sum(s.count(c) for c in "）)〕】》”")
+def _balance(s: str) -> int:
+    """Return how many more brackets and quotes a line opens than it closes."""
+    return sum(s.count(c) for c in "（(〔【《“") - sum(s.count(c) for c in "）)〕】》”")
 
 
 def _is_table_header(line: str) -> bool:
@@ -227,6 +228,7 @@ def normalize(raw: str) -> Normalized:
 
     paras: list[tuple[str, list[_Line]]] = []  # kind, lines
     in_table = in_grid = False
+    bal, head = 0, None  # the open brackets and the marker kind of the paragraph being built
     for idx, ln in enumerate(content):
         mk = markers(ln.text)
         if in_grid:
@@ -250,20 +252,17 @@ def normalize(raw: str) -> Normalized:
             paras.append(("table", [ln]))
             continue
         new = False
-        if not paras or (mk and mk[0] != "label"):
+        if not paras or paras[-1][0] != "para" or (mk and mk[0] != "label"):
             new = True
-        elif mk and not _open_brackets("".join(x.text for x in paras[-1][1])):
+        elif mk and bal <= 0:
             new = True  # a bare 牵头单位：… line starts its own paragraph, unless it closes a bracket
         else:
-            kind, prev_lines = paras[-1]
+            prev_lines = paras[-1][1]
             prev = prev_lines[-1].text
-            first = prev_lines[0].text
-            heading = markers(first) and markers(first)[0] in ("part", "section", "box") and len(prev_lines) == 1 \
-                and "。" not in first
-            joined = "".join(x.text for x in prev_lines)
+            heading = head in ("part", "section", "box") and len(prev_lines) == 1 and "。" not in prev_lines[0].text
             if heading:
                 new = True
-            elif _open_brackets(joined):
+            elif bal > 0:
                 new = False  # a clause or a title wrapped over lines never ends a paragraph
             elif prev.endswith(tuple(TERMINAL)) and width(prev) < full - 0.75:
                 new = True
@@ -271,8 +270,10 @@ def normalize(raw: str) -> Normalized:
                 new = True
         if new:
             paras.append(("para", [ln]))
+            bal, head = _balance(ln.text), (mk[0] if mk else None)
         else:
             paras[-1][1].append(ln)
+            bal += _balance(ln.text)
 
     text_parts: list[str] = []
     blocks: list[Block] = []

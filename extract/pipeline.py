@@ -164,12 +164,15 @@ def _assemble(doc: Document, norm: Normalized) -> Extraction:
     place_mentions = find_mentions(ctx, places, bounds, occupied, [], "place")
 
     starts = [s for _, s, _ in tokens]
+    in_clause = bytearray(len(tokens))  # tokens inside a clause are no keywords
+    for o, c in clause_spans:
+        in_clause[bisect.bisect_left(starts, o):bisect.bisect_left(starts, c)] = \
+            b"\x01" * (bisect.bisect_left(starts, c) - bisect.bisect_left(starts, o))
     unit_tokens = []
     for d in drafts:
         lo = bisect.bisect_left(starts, d.span.start)
         hi = bisect.bisect_left(starts, d.span.end)
-        cs = [(p.span.start, p.span.end) for p, _ in d.clauses]
-        unit_tokens.append([w for w, s, _ in tokens[lo:hi] if not any(o <= s < c for o, c in cs)])
+        unit_tokens.append([tokens[i][0] for i in range(lo, hi) if not in_clause[i]])
     kws = segment.keywords(unit_tokens)
 
     units = []
