@@ -44,12 +44,17 @@ LABEL_NOUNS = ("单位", "部门", "机构", "处室", "主体")
 CUE_WORDS = {
     "按职责分工负责": Role.RESPONSIBLE, "按职责分工落实": Role.RESPONSIBLE, "按职能分工负责": Role.RESPONSIBLE,
     "按职责负责": Role.RESPONSIBLE, "分工负责": Role.RESPONSIBLE, "共同负责": Role.RESPONSIBLE,
+    "按照职责分工负责": Role.RESPONSIBLE, "按照职责分工落实": Role.RESPONSIBLE, "按各自职责负责": Role.RESPONSIBLE,
+    "按职责分工抓好落实": Role.RESPONSIBLE, "分别负责": Role.RESPONSIBLE, "负责组织实施": Role.RESPONSIBLE,
     "负责落实": Role.RESPONSIBLE, "负责实施": Role.RESPONSIBLE, "负责推进": Role.RESPONSIBLE, "负责": Role.RESPONSIBLE,
-    "牵头负责": Role.LEAD, "牵头落实": Role.LEAD, "牵头推进": Role.LEAD, "牵头": Role.LEAD,
+    "牵头负责": Role.LEAD, "牵头落实": Role.LEAD, "牵头推进": Role.LEAD, "牵头": Role.LEAD, "主责": Role.LEAD,
     "负责配合落实": Role.COOPERATE, "配合落实": Role.COOPERATE, "配合": Role.COOPERATE, "参与": Role.COOPERATE,
-    "协办": Role.COOPERATE, "协同": Role.COOPERATE, "协助": Role.COOPERATE,
+    "协办": Role.COOPERATE, "协同": Role.COOPERATE, "协助": Role.COOPERATE, "参加": Role.COOPERATE,
+    "支持配合": Role.COOPERATE,
     "指导": Role.GUIDE,
 }
+# A role in brackets after one name of a list: 市发展改革委（牵头）、市财政局.
+NAME_ROLE = re.compile(rf"[（(](?P<cue>{'|'.join(('牵头单位', '牵头部门', '牵头', '主责', '配合', '指导'))})[）)]$")
 JOIN_LEAD = "会同"  # 甲部会同乙部负责: 甲部 leads, 乙部 cooperates
 # Words that close a list: never part of the last name; they say the list is open.
 CLOSERS = ("等有关部门和单位", "等相关部门和单位", "等有关部门", "等相关部门", "等有关单位", "等相关单位",
@@ -375,8 +380,21 @@ def _names(text, raw, seg, off, role, how, known, places, problems) -> list[Name
         if name:
             ns = off + i + s0
             written = text[ns:ns + len(name)]
-            if looks_like_name(written.translate(T2S)):
-                out.append(Name(written, ns, ns + len(name), role, None, how, is_open))
+            probe = written.translate(T2S)
+            r, h = role, how
+            nr = NAME_ROLE.search(probe)
+            if nr and len(probe) > len(nr.group(0)) + 1:
+                r, h = CUE_WORDS.get(nr.group("cue"), Role.LEAD), _why(how, f"bracketed-role:{nr.group('cue')}")
+                written = written[:nr.start()]
+                probe = probe[:nr.start()]
+            if out and re.fullmatch(rf"各[{LEVELS}]", out[-1].written) and probe[:1] in LEVELS \
+                    and text[out[-1].end:ns] in ("、", "，"):
+                # 各市、县（市、区）人民政府 and 各区、县级市 are one collective, not two names
+                last = out.pop()
+                written = text[last.start:ns + len(written)]
+                ns, probe = last.start, written.translate(T2S)
+            if looks_like_name(probe):
+                out.append(Name(written, ns, ns + len(written), r, None, h, is_open))
             elif not TRAILING.match(name):
                 problems.append(Problem("clause-not-a-name", f"not an agency name: {written!r}", ns, ns + len(name)))
         i = j

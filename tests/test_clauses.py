@@ -80,7 +80,7 @@ def test_relative_names_follow_the_jurisdiction():
     gz = extract("（牵头单位：市市场监管局）").units[0].assignments[0]
     assert gz.canonical == "广州市市场监督管理局"
     sz = extract("（牵头单位：市市场监管局）", {**META, "jurisdiction": "深圳市"}).units[0].assignments[0]
-    assert sz.canonical is None  # Shenzhen's bureau is not Guangzhou's, and the gazetteer lacks it
+    assert sz.canonical == "深圳市市场监督管理局" and sz.agency_id != gz.agency_id  # Shenzhen's bureau, not Guangzhou's
 
 
 def test_first_listed_rule_governs_later_clauses():
