@@ -78,8 +78,8 @@ JUNK = " \u3000\t\n：:，,；;、。"
 
 # Traditional characters of the grammar's words, mapped one to one so that offsets stay valid:
 # patterns match the translated text, names are cut from the text as written.
-T2S = str.maketrans("牽頭單門負責參與協辦導職機構實會關為級區縣廳務屬聯員領組處時間進限完達",
-                    "牵头单门负责参与协办导职机构实会关为级区县厅务属联员领组处时间进限完达")
+T2S = str.maketrans("牽頭單門負責參與協辦導職機構實會關為級區縣廳務屬聯員領組處時間進達廣東蘇濱雲貴龍陝遼寧臺灣國華鄉鎮衛發經濟資產財稅農業環護權識場監團黨議計劃設備電網絡數據醫療藥價險優營點項戶體製標準質檢驗測應災廠礦鐵運輸橋閩晉魯贛瓊滬隴銀廈漢長齊鄭蘭烏",
+                    "牵头单门负责参与协办导职机构实会关为级区县厅务属联员领组处时间进达广东苏滨云贵龙陕辽宁台湾国华乡镇卫发经济资产财税农业环护权识场监团党议计划设备电网络数据医疗药价险优营点项户体制标准质检验测应灾厂矿铁运输桥闽晋鲁赣琼沪陇银厦汉长齐郑兰乌")
 
 
 def _alternation(words) -> str:

@@ -46,7 +46,7 @@ def markers(line: str):
     return None
 
 
-def grid_cells(line: str) -> list[tuple[int, int]]:
+def grid_cells(line: str, bordered: bool | None = None) -> list[tuple[int, int]]:
     r"""Return the (start, end) of each cell of a table row given as text (tab- or |-separated).
 
     >>> line = "1\t建设甲平台\t市甲局\t\t2022年"
@@ -62,7 +62,9 @@ def grid_cells(line: str) -> list[tuple[int, int]]:
         cells.append((pos, m.start()))
         pos = m.end()
     cells.append((pos, len(line)))
-    if "\t" not in line:  # a |-row may open and close with |: no empty cell at either end
+    if bordered is None:  # a |-table may open and close its rows with |: no empty cell at either end
+        bordered = "\t" not in line and line.lstrip().startswith(("|", "｜"))
+    if bordered:
         if cells and cells[0][0] == cells[0][1] and line.lstrip().startswith(("|", "｜")):
             cells = cells[1:]
         if cells and cells[-1][0] == cells[-1][1] and line.rstrip().endswith(("|", "｜")):

@@ -92,6 +92,17 @@ def _year(meta: dict, title: str) -> int | None:
     return int(years[0]) if years else None
 
 
+def resolve_agency(res: Resolver, name: str):
+    """Return the gazetteer entry a name means, reading Traditional characters as Simplified too."""
+    return res.resolve(name) or res.resolve(name.translate(cl.T2S))
+
+
+def document_resolver(x: Extraction) -> Resolver:
+    """Return the resolver an extraction's names were resolved with (its jurisdiction and year)."""
+    meta = x.document.metadata
+    return _resolver(str(meta.get("jurisdiction") or ""), _year(meta, x.document.title))
+
+
 def _resolver(jurisdiction: str, year: int | None) -> Resolver:
     try:
         return agency_resolver(jurisdiction, year=year)
@@ -143,10 +154,10 @@ def _assemble(doc: Document, norm: Normalized) -> Extraction:
     unresolved: dict[str, list] = {}
 
     def assignment(n: cl.Name, clause: Span) -> Assignment:
-        entry = res.resolve(n.name)
+        entry = resolve_agency(res, n.name)
         full = n.full
         if entry is None and full:
-            entry = res.resolve(n.written)
+            entry = resolve_agency(res, n.written)
             full = None if entry is not None else full
         if entry is None:
             unresolved.setdefault(n.name, []).append(n)

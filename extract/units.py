@@ -238,7 +238,8 @@ def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -
         lines.append((pos, line))
         pos += len(line) + 1
     hs, header = lines[0]
-    cols = _columns([header[s:e] for s, e in grid_cells(header)])
+    bordered = "\t" not in header and header.lstrip().startswith(("|", "｜"))
+    cols = _columns([header[s:e] for s, e in grid_cells(header, bordered)])
     if "task" not in cols:
         ctx.warn("table-header", f"task-division table without a task column: {header!r}", hs)
         return
@@ -249,7 +250,7 @@ def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -
     for ls, line in lines[1:]:
         if not line.strip():
             continue
-        cells = [ctx.span(ls + s, ls + e) for s, e in grid_cells(line)]
+        cells = [ctx.span(ls + s, ls + e) for s, e in grid_cells(line, bordered)]
 
         def cell(i, inherit=True):
             c = cells[i] if i < len(cells) else None
