@@ -903,16 +903,17 @@ def infer_jurisdiction(title: str, issuer: str, names: Iterable[str]) -> tuple[s
     nat: list[str] = []
     relative = False
     for n in names:
+        e = national.resolve(n)
+        if e is not None and e.level == "national":
+            if not n.startswith(NATIONAL_MARKS):
+                nat.append(n)
+            continue
         if n.startswith(LEVEL_PREFIXES) or n.startswith("各"):
             relative = relative or n.startswith(LEVEL_PREFIXES)
             continue
         e = anywhere.resolve(n)
         if e is not None and e.jurisdiction and e.level != "national":
             votes.setdefault(e.jurisdiction, []).append(n)
-            continue
-        e = national.resolve(n)
-        if e is not None and e.level == "national" and not n.startswith(NATIONAL_MARKS):
-            nat.append(n)
     if votes:
         j, ns = max(votes.items(), key=lambda kv: len(kv[1]))
         return j, f"names: {', '.join(ns[:5])} (named with their place)"
