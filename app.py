@@ -357,6 +357,9 @@ def view_task(kg: q.KG) -> None:
 
     left, right = st.columns(2)
     with left:
+        deadlines = task_deadlines(kg, t)
+        if deadlines:
+            st.markdown("**完成时限 / deadline**: " + "；".join(md_escape(d) for d in deadlines))
         st.markdown("**单位与职责 Agencies by role**")
         for role in ROLES:
             who = [a for a in t["assignments"] if a["role"] == role]
@@ -394,6 +397,15 @@ def view_task(kg: q.KG) -> None:
             st.button(md_escape(f"{c['number']} {c['title']}") + f" · {c['weight']}", key=f"conn-{c['task']}",
                       type="tertiary", on_click=go, args=("task",), kwargs={"task": c["task"]})
             st.caption(md_escape("；".join(c["reasons"])))
+
+
+def task_deadlines(kg: q.KG, t: dict) -> list[str]:
+    """Return the unit's deadlines as written, in clause order: from the task record, else from the graph."""
+    if "deadlines" in t:
+        return [d["text"] if isinstance(d, dict) else str(d) for d in t["deadlines"]]
+    rows = kg.sparql(f"""SELECT ?d ?text WHERE {{ <{t['iri']}> pkg:deadline ?d . ?d pkg:deadlineText ?text }}""").rows
+    ordered = sorted(rows, key=lambda r: [int(p) if p.isdigit() else p for p in str(r["d"]).split("/")])
+    return list(dict.fromkeys(str(r["text"]) for r in ordered))
 
 
 def view_network(kg: q.KG) -> None:

@@ -1,4 +1,4 @@
-"""The `policykg extract` subcommand: parse arguments, call the pipeline, print."""
+"""The `policykg extract` and `policykg eval` subcommands: parse arguments, call the pipeline, print."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import sys
 
 EPILOG = """example:
   policykg extract corpus/ --format csv > 分工表.csv
-  policykg extract corpus/guangzhou-ip-plan-2021-2025.txt --format json"""
+  policykg extract corpus/guangzhou-ip-plan-2021-2025.txt --format json
+  policykg extract corpus/my-plan.txt --format gold > gold/my-plan.gold.json   # correct it by hand"""
+
+EVAL_EPILOG = """example:
+  policykg eval gold/ corpus/
+  policykg eval gold/my-plan.gold.json corpus/my-plan.txt --format json"""
 
 
 def add_parser(sub) -> None:
@@ -18,13 +23,34 @@ def add_parser(sub) -> None:
                                    "indicators and footnotes from plan files or folders.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="a document file or a folder of documents")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv", "gold"), default="table",
+                   help="table (default), json (every record with its spans), csv (one row per task × agency × "
+                        "role), gold (the units in the gold format of `policykg eval`, to correct by hand)")
     p.add_argument("-o", "--output", default="-", help="write here instead of stdout ('-')")
     p.set_defaults(func=run)
 
 
+def add_eval_parser(sub) -> None:
+    """Register `eval` on an argparse subparsers object."""
+    import argparse
+
+    p = sub.add_parser("eval", help="precision, recall and F1 of the extraction against hand-checked gold",
+                       description="Compare the agencies by role (and deadlines) extracted from the documents "
+                                   "with a gold file: precision, recall and F1 per role, per document and overall, "
+                                   "then every miss and every extra with its line and quote. GOLD is a .json file "
+                                   "or a folder of *.gold.json files (see README: Measuring accuracy).",
+                       epilog=EVAL_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("gold", metavar="GOLD", help="a gold .json file or a folder of *.gold.json files")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="the documents, files or folders (default: the folder holding GOLD)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("-o", "--output", default="-", help="write here instead of stdout ('-')")
+    p.set_defaults(func=run_eval)
+
+
 def run(args) -> int:
     """Extract every document; report bad ones on stderr; fail only when nothing was extracted."""
+    from .evaluate import to_gold
     from .pipeline import extract_paths
     from .reader import InputError
     from .serialize import to_csv, to_json, to_table
@@ -40,9 +66,68 @@ def run(args) -> int:
             print(f"policykg: warning: {loc}: {w.message}", file=sys.stderr)
     if not good:
         return 1
-    render = {"json": to_json, "csv": to_csv, "table": to_table}[args.format]
+    render = {"json": to_json, "csv": to_csv, "table": to_table, "gold": to_gold}[args.format]
     write_text(args.output, render(good))
     return 0
+
+
+def run_eval(args) -> int:
+    """Score the documents against the gold; fail only when nothing could be evaluated."""
+    from pathlib import Path
+
+    from . import evaluate as ev
+    from .pipeline import extract_file
+    from .reader import InputError, list_documents
+
+    gold = ev.load_gold_path(args.gold)
+    paths = args.paths or [str(Path(args.gold) if Path(args.gold).is_dir() else Path(args.gold).parent)]
+    wanted = {g.document for g in gold}
+    extractions, lines = [], {}
+    for item in list_documents(paths):
+        if isinstance(item, InputError):
+            print(f"policykg: {item}", file=sys.stderr)
+            continue
+        if item.name not in wanted:
+            continue  # gold says nothing about it: not evaluated
+        try:
+            x = extract_file(item)
+        except InputError as e:
+            print(f"policykg: {e}", file=sys.stderr)
+            continue
+        extractions.append(x)
+        lines[id(x)] = source_lines(item, x)
+    basis = "source" if extractions and all(lines.values()) else "normalized"
+
+    def line_of(x, offset: int) -> int:
+        f = lines.get(id(x)) if basis == "source" else None
+        return f(offset) if f else ev.normalized_line(x, offset)
+
+    report = ev.evaluate(gold, extractions, line_of, basis)
+    for m in report.messages:
+        print(f"policykg: {m}", file=sys.stderr)
+    if not report.documents:
+        print(f"policykg: nothing to evaluate: no document named in {args.gold} was read from "
+              f"{', '.join(map(str, paths))}", file=sys.stderr)
+        return 1
+    render = {"table": ev.render_table, "json": ev.render_json}[args.format]
+    write_text(args.output, render(report))
+    return 0
+
+
+def source_lines(path, x):
+    """Return a map from offsets of the extraction's text to source lines, or None when it cannot be rebuilt.
+
+    The extraction keeps no line map; normalizing the same file again gives the same text (checked)
+    and its map back to source lines.
+    """
+    from .normalize import normalize
+    from .reader import InputError, read_file
+
+    try:
+        norm = normalize(read_file(path).text)
+    except (InputError, OSError):
+        return None
+    return norm.line_of if norm.text == x.document.text else None
 
 
 def write_text(path: str, text: str) -> None:

@@ -8,15 +8,32 @@ import json
 from collections import OrderedDict
 
 from .gazetteer import agency_resolver
-from .records import ROLE_ORDER, Extraction, Span, Unit
+from .records import ROLE_ORDER, Deadline, Extraction, Span, Unit
 
 ROLE_ZH = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
 CSV_HEADER = ("document", "part", "section", "task", "kind", "title", "agency", "canonical_agency", "role",
-              "role_zh", "quote")
+              "role_zh", "quote", "deadline")
+DEADLINE_SEP = "；"
 
 
 def sp(s: Span) -> dict:
     return {"span": [s.start, s.end], "quote": s.quote}
+
+
+def deadline_dict(d: Deadline | None) -> dict | None:
+    """Return a clause's deadline as JSON-ready data (text, offsets, year, date), or None."""
+    if d is None:
+        return None
+    return {"text": d.text, "start": d.span.start, "end": d.span.end, "year": d.year, "date": d.date}
+
+
+def deadline_texts(u: Unit) -> list[str]:
+    """Return the unit's deadline texts as written, in order, no repeats."""
+    out: list[str] = []
+    for d in u.deadlines:
+        if d.text not in out:
+            out.append(d.text)
+    return out
 
 
 def _grouped(mentions, key=lambda m: m.canonical or m.name):
@@ -38,7 +55,9 @@ def unit_dict(u: Unit) -> dict:
          **sp(a.span), "clause": sp(a.clause), **({"inferred": a.inferred} if a.inferred else {})}
         for a in u.assignments
     ]
-    d["clauses"] = [{**sp(c.span), "sentence": [c.sentence.start, c.sentence.end]} for c in u.clauses]
+    d["clauses"] = [{**sp(c.span), "sentence": [c.sentence.start, c.sentence.end], "deadline": deadline_dict(c.deadline)}
+                    for c in u.clauses]
+    d["deadlines"] = deadline_texts(u)
     d["references"] = [{"title": r.title, **sp(r.span)} for r in u.references]
     d["places"] = [{"name": m.name, "canonical": m.canonical, **sp(m.span)} for m in u.places]
     d["agency_mentions"] = [{"name": m.name, "canonical": m.canonical, **sp(m.span)} for m in u.agencies]
@@ -132,9 +151,10 @@ def csv_rows(x: Extraction):
     """Yield one row per task × agency × role."""
     titles = {s.id: s.title for s in x.sections}
     for u in x.units:
+        deadline = DEADLINE_SEP.join(deadline_texts(u))
         for a in u.assignments:
             yield (x.document.id, titles.get(u.part, ""), titles.get(u.section, ""), u.number, u.kind, u.title,
-                   a.agency, a.canonical or "", a.role.value, ROLE_ZH[a.role.value], a.clause.quote)
+                   a.agency, a.canonical or "", a.role.value, ROLE_ZH[a.role.value], a.clause.quote, deadline)
 
 
 def to_csv(extractions: list[Extraction]) -> str:
@@ -171,6 +191,8 @@ def to_table(extractions: list[Extraction], width: int = 100) -> str:
         lines.append(cut("No.", 6) + cut("Title", 34) + "Agencies by role")
         for u in x.units:
             roles = "; ".join(f"{ROLE_ZH[r.value]}: {'、'.join(u.names(r))}" for r in ROLE_ORDER if u.names(r))
+            if u.deadlines:
+                roles += f"; 时限: {DEADLINE_SEP.join(deadline_texts(u))}"
             lines.append(cut(u.number if u.kind == "task" else f"({u.number})", 6) + cut(u.title, 34) + roles)
         lines.append("")
     return "\n".join(lines)

@@ -59,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     extract_cli.add_parser(sub)
+    extract_cli.add_eval_parser(sub)
     common = _common()
 
     s = _sub(sub, "build", "build (or update) the graph store from plan files",

@@ -6,6 +6,8 @@ The mapping (see `ontology/vocab.ttl` for the terms):
   normalized text (``pkg:text``); every selector's offsets refer to that literal;
 - parts, sections, tasks, measures and boxes are ``eli:LegalResourceSubdivision``;
 - an agency's role on a unit is a ``prov:Attribution`` (plus a one-hop shortcut property);
+- a deadline a clause states is a ``pkg:Deadline`` of the unit, with its text as written
+  and, when it parses, its year and date;
 - every fact is the ``oa:hasBody`` of an ``oa:Annotation`` whose target selects its span.
 
 No blank nodes: every node has an IRI from `ontology.iris`, so the same extraction gives
@@ -26,7 +28,7 @@ from typing import TextIO
 
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from extract.records import Extraction, Span, Unit
+from extract.records import Deadline, Extraction, Span, Unit
 from ontology import iris
 from ontology.namespaces import (
     DCAT,
@@ -387,6 +389,24 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
             if a.inferred:
                 ctx.add(attribution, PKG.inferred, Literal(a.inferred))
             ctx.evidence(attribution, a.span)
+        if clause.deadline is not None:
+            _add_deadline(ctx, node, clause_node, clause.deadline)
+
+
+def _add_deadline(ctx: _Doc, unit: URIRef, clause_node: URIRef, d: Deadline) -> None:
+    # A clause states at most one deadline, so the clause's IRI names it.
+    node = URIRef(f"{clause_node}/deadline")
+    ctx.add(unit, PKG.deadline, node)
+    ctx.add(node, RDF.type, PKG.Deadline)
+    ctx.add(node, PKG.deadlineText, Literal(d.text))
+    ctx.add(node, PKG.clause, clause_node)
+    if d.year is not None:
+        ctx.add(node, PKG.deadlineYear, Literal(f"{d.year:04d}", datatype=XSD.gYear))
+    if d.date:
+        kind = XSD.date if len(d.date) == 10 else XSD.gYearMonth if len(d.date) == 7 else None
+        if kind is not None:
+            ctx.add(node, PKG.deadlineDate, Literal(d.date, datatype=kind))
+    ctx.evidence(node, d.span)
 
 
 def _add_boxes(ctx: _Doc) -> None:

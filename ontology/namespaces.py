@@ -240,6 +240,7 @@ class PKG(DefinedNamespace):
 
     # classes
     Clause: URIRef
+    Deadline: URIRef
     Footnote: URIRef
     Indicator: URIRef
     # document and text
@@ -255,6 +256,10 @@ class PKG(DefinedNamespace):
     box: URIRef
     footnote: URIRef
     term: URIRef
+    deadline: URIRef
+    deadlineText: URIRef
+    deadlineYear: URIRef
+    deadlineDate: URIRef
     # one-hop role shortcuts
     leadAgency: URIRef
     cooperatingAgency: URIRef

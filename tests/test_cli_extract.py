@@ -80,3 +80,45 @@ def test_hostile_names_are_neutralized_in_csv(tmp_path):
     rows = list(csv.reader(io.StringIO(run(tmp_path / "h.txt", "--format", "csv").stdout)))
     agencies = [r[6] for r in rows[1:]]
     assert agencies == ["'=HYPERLINK(\"x\")局", "'@SUM局"]
+
+
+def test_deadlines_in_json_csv_and_table():
+    from test_eval import with_deadlines
+
+    from extract.serialize import to_csv, to_dict, to_table
+
+    x = with_deadlines()
+    t1, t2, m = to_dict(x)["tasks"]
+    d = t1["clauses"][0]["deadline"]
+    assert d == {"text": "2023年底前", "start": d["start"], "end": d["start"] + 7, "year": 2023, "date": "2023-12-31"}
+    assert x.document.text[d["start"]:d["end"]] == "2023年底前"
+    assert t1["deadlines"] == ["2023年底前"] and t2["clauses"][0]["deadline"]["date"] == "2022-06"
+    assert m["clauses"][0]["deadline"] is None and m["deadlines"] == []
+    rows = list(csv.DictReader(io.StringIO(to_csv([x]))))
+    assert {r["task"]: r["deadline"] for r in rows} == {"1": "2023年底前", "2": "2022年6月底前", "二": ""}
+    assert "; 时限: 2023年底前" in to_table([x])
+
+
+def test_csv_joins_several_deadlines_of_a_unit():
+    from dataclasses import replace
+
+    from test_eval import with_deadlines
+
+    from extract.serialize import to_csv
+
+    x = with_deadlines()
+    u1, u2, m = x.units
+    u1 = replace(u1, clauses=(*u1.clauses, replace(u2.clauses[0], assignments=())))
+    rows = list(csv.DictReader(io.StringIO(to_csv([replace(x, units=(u1, u2, m))]))))
+    assert rows[0]["deadline"] == "2023年底前；2022年6月底前"
+
+
+def test_format_gold_writes_one_object_per_unit(tmp_path):
+    (tmp_path / "p.txt").write_text("一、任务\n1.甲事。（牵头单位：市版权局，配合单位：市商务局）\n2.乙事。（市公安局负责）\n",
+                                    encoding="utf-8")
+    r = run(tmp_path / "p.txt", "--format", "gold")
+    assert r.returncode == 0, r.stderr
+    objects = json.loads(r.stdout)
+    assert [(o["document"], o.get("lead"), o.get("cooperate"), o.get("responsible")) for o in objects] == [
+        ("p.txt", ["市版权局"], ["市商务局"], None), ("p.txt", None, None, ["市公安局"])]
+    assert all(("unit" in o) != ("contains" in o) for o in objects)

@@ -420,3 +420,74 @@ def test_ntriples_for_the_store_are_the_mapped_graph(tiny_extraction):
     assert data == to_ntriples(tiny_extraction)
     parsed = Graph().parse(data=data.decode("utf-8"), format="nt")
     assert isomorphic(parsed, extraction_to_graph(tiny_extraction))
+
+
+# Deadlines
+
+DEADLINES = PREFIXES + """
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT DISTINCT ?number ?text ?year ?date ?start ?end WHERE {
+  ?unit eli:number ?number ; pkg:deadline ?d .
+  ?d a pkg:Deadline ; pkg:deadlineText ?text ; pkg:clause ?clause .
+  ?unit prov:qualifiedAttribution/pkg:clause ?clause .
+  OPTIONAL { ?d pkg:deadlineYear ?year } OPTIONAL { ?d pkg:deadlineDate ?date }
+  ?anno oa:hasBody ?d ; oa:hasTarget/oa:hasSelector ?pos .
+  ?pos oa:start ?start ; oa:end ?end .
+} ORDER BY ?number"""
+
+
+@pytest.fixture
+def deadline_graph() -> Graph:
+    from test_eval import with_deadlines
+
+    return extraction_to_graph(with_deadlines(), base=BASE)
+
+
+def test_a_clause_deadline_is_a_fact_of_its_unit_with_year_date_and_evidence(deadline_graph):
+    from test_eval import DEADLINE_TEXT
+
+    rows = [(str(n), str(t), y, d, s.toPython(), e.toPython()) for n, t, y, d, s, e in deadline_graph.query(DEADLINES)]
+    assert [r[:2] for r in rows] == [("1", "2023年底前"), ("2", "2022年6月底前")]
+    (_, _, y1, d1, s1, e1), (_, _, y2, d2, *_) = rows
+    assert (y1, d1) == (Literal("2023", datatype=XSD.gYear), Literal("2023-12-31", datatype=XSD.date))
+    assert (y2, d2) == (Literal("2022", datatype=XSD.gYear), Literal("2022-06", datatype=XSD.gYearMonth))
+    assert DEADLINE_TEXT[s1:e1] == "2023年底前"
+    assert assert_selectors_quote_the_text(deadline_graph)
+
+
+def test_a_graph_with_deadlines_conforms_to_the_shapes(deadline_graph):
+    conforms, report = validate(deadline_graph)
+    assert conforms, report
+
+
+def test_a_deadline_without_a_parsed_year_keeps_its_text(make_tiny_extraction):
+    from test_eval import with_deadlines
+
+    x = with_deadlines()
+    u1, *rest = x.units
+    d = replace(u1.clauses[0].deadline, year=None, date=None)
+    x = replace(x, units=(replace(u1, clauses=(replace(u1.clauses[0], deadline=d),)), *rest))
+    g = extraction_to_graph(x, base=BASE)
+    node = URIRef(f"{T1}/clause/1/deadline")
+    assert g.value(node, PKG.deadlineText) == Literal("2023年底前")
+    assert g.value(node, PKG.deadlineYear) is None and g.value(node, PKG.deadlineDate) is None
+    assert validate(g)[0]
+
+
+DEADLINE = URIRef(f"{T1}/clause/1/deadline")
+BROKEN_DEADLINES = [
+    ("deadline without text", _drop(DEADLINE, PKG.deadlineText), "keeps exactly one text"),
+    ("deadline with a string year", _set(DEADLINE, PKG.deadlineYear, Literal("2023")), "xsd:gYear year"),
+    ("deadline with a string date", _set(DEADLINE, PKG.deadlineDate, Literal("2023-12-31")), "xsd:gYearMonth"),
+    ("deadline of no unit", lambda g: g.remove((None, PKG.deadline, DEADLINE)), "belongs to exactly one unit"),
+    ("deadline without evidence", lambda g: g.remove((None, OA.hasBody, DEADLINE)), "body of at least one annotation"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "message"), [(m, msg) for _, m, msg in BROKEN_DEADLINES],
+                         ids=[d for d, _, _ in BROKEN_DEADLINES])
+def test_a_broken_deadline_fails_validation(deadline_graph, mutate, message):
+    mutate(deadline_graph)
+    conforms, report = validate(deadline_graph)
+    assert not conforms
+    assert message in report
