@@ -82,7 +82,7 @@ def run_eval(args) -> int:
     gold = ev.load_gold_path(args.gold)
     paths = args.paths or [str(Path(args.gold) if Path(args.gold).is_dir() else Path(args.gold).parent)]
     wanted = {g.document for g in gold}
-    extractions, lines = [], {}
+    extractions = []
     for item in list_documents(paths):
         if isinstance(item, InputError):
             print(f"policykg: {item}", file=sys.stderr)
@@ -90,19 +90,10 @@ def run_eval(args) -> int:
         if item.name not in wanted:
             continue  # gold says nothing about it: not evaluated
         try:
-            x = extract_file(item)
+            extractions.append(extract_file(item))
         except InputError as e:
             print(f"policykg: {e}", file=sys.stderr)
-            continue
-        extractions.append(x)
-        lines[id(x)] = source_lines(item, x)
-    basis = "source" if extractions and all(lines.values()) else "normalized"
-
-    def line_of(x, offset: int) -> int:
-        f = lines.get(id(x)) if basis == "source" else None
-        return f(offset) if f else ev.normalized_line(x, offset)
-
-    report = ev.evaluate(gold, extractions, line_of, basis)
+    report = ev.evaluate(gold, extractions)
     for m in report.messages:
         print(f"policykg: {m}", file=sys.stderr)
     if not report.documents:
@@ -112,22 +103,6 @@ def run_eval(args) -> int:
     render = {"table": ev.render_table, "json": ev.render_json}[args.format]
     write_text(args.output, render(report))
     return 0
-
-
-def source_lines(path, x):
-    """Return a map from offsets of the extraction's text to source lines, or None when it cannot be rebuilt.
-
-    The extraction keeps no line map; normalizing the same file again gives the same text (checked)
-    and its map back to source lines.
-    """
-    from .normalize import normalize
-    from .reader import InputError, read_file
-
-    try:
-        norm = normalize(read_file(path).text)
-    except (InputError, OSError):
-        return None
-    return norm.line_of if norm.text == x.document.text else None
 
 
 def write_text(path: str, text: str) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import inspect
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,7 +283,6 @@ class Report:
     extras: tuple[Item, ...]
     messages: tuple[str, ...]
     documents: tuple[str, ...]  # the documents evaluated
-    line_basis: str  # "source" or "normalized": what the line numbers count
 
     def score(self, scope: str, row: str) -> Score:
         for s in self.scores:
@@ -292,24 +291,13 @@ class Report:
         raise KeyError((scope, row))
 
     def as_dict(self) -> dict:
-        return {"documents": list(self.documents), "line_basis": self.line_basis,
+        return {"documents": list(self.documents),
                 "scores": [s.as_dict() for s in self.scores], "misses": [m.as_dict() for m in self.misses],
                 "extras": [e.as_dict() for e in self.extras], "messages": list(self.messages)}
 
 
-def normalized_line(x: Extraction, offset: int) -> int:
-    """Return the 1-based line of the normalized text an offset falls on."""
-    return x.document.text.count("\n", 0, max(offset, 0)) + 1
-
-
-def evaluate(gold: Iterable[GoldUnit], extractions: Sequence[Extraction],
-             line_of: Callable[[Extraction, int], int] | None = None, line_basis: str = "normalized") -> Report:
-    """Compare gold with extractions matched by file name; return scores, misses and extras.
-
-    `line_of(extraction, offset)` gives the line printed for a miss or an extra; by default
-    the line of the normalized text.
-    """
-    line_of = line_of or normalized_line
+def evaluate(gold: Iterable[GoldUnit], extractions: Sequence[Extraction]) -> Report:
+    """Compare gold with extractions matched by file name; return scores, misses and extras (with source lines)."""
     by_name: dict[str, Extraction] = {}
     for x in extractions:
         by_name.setdefault(Path(x.document.source).name, x)
@@ -385,22 +373,22 @@ def evaluate(gold: Iterable[GoldUnit], extractions: Sequence[Extraction],
         for t, name in gold_triples.items():
             if t not in found:
                 u = units[t[0]]
-                misses.append(Item(doc, u.id, t[1], name, line_of(x, u.span.start), u.title))
+                misses.append(Item(doc, u.id, t[1], name, x.document.line_of(u.span.start), u.title))
         for t, text in gold_deadlines.items():
             if t not in found_deadlines:
                 u = units[t[0]]
-                misses.append(Item(doc, u.id, DEADLINE, text, line_of(x, u.span.start), u.title))
+                misses.append(Item(doc, u.id, DEADLINE, text, x.document.line_of(u.span.start), u.title))
         for t, a in found.items():
             if t not in gold_triples:
-                extras.append(Item(doc, t[0], t[1], a.name, line_of(x, a.span.start), a.clause.quote))
+                extras.append(Item(doc, t[0], t[1], a.name, x.document.line_of(a.span.start), a.clause.quote))
         for t, d in found_deadlines.items():
             if t not in gold_deadlines:
-                extras.append(Item(doc, t[0], DEADLINE, d.text, line_of(x, d.span.start), d.span.quote))
+                extras.append(Item(doc, t[0], DEADLINE, d.text, x.document.line_of(d.span.start), d.span.quote))
 
     rows = (*ROLES, ALL, DEADLINE)
     scopes = (*evaluated, OVERALL) if evaluated else ()
     scores = tuple(Score(s, r, *counts[(s, r)]) for s in scopes for r in rows if (s, r) in counts)
-    return Report(scores, tuple(misses), tuple(extras), tuple(messages), tuple(evaluated), line_basis)
+    return Report(scores, tuple(misses), tuple(extras), tuple(messages), tuple(evaluated))
 
 
 # Writing gold
@@ -476,8 +464,7 @@ def _pct(v: float) -> str:
 
 def render_table(r: Report) -> str:
     """Return the report as text: the figures, then every miss and every extra."""
-    basis = "source file" if r.line_basis == "source" else "normalized text (the source file's lines are not known)"
-    out = [f"{len(r.documents)} documents evaluated; lines count lines of the {basis}", ""]
+    out = [f"{len(r.documents)} documents evaluated", ""]
     width = max([len(s.scope) for s in r.scores] + [8])
     out.append(f"{'scope':<{width}}  {'row':<11} {'gold':>5} {'found':>6} {'correct':>7} "
                f"{'precision':>9} {'recall':>7} {'F1':>6}")

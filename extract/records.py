@@ -32,6 +32,16 @@ class Document:
     sha256: str
     source: str  # file name the text was read from
     metadata: dict = field(default_factory=dict, hash=False, compare=True)
+    # The map back to the source file: where each kept source line starts in `text`, and its number.
+    line_offsets: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    line_numbers: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, offset: int) -> int:
+        """Return the 1-based source line an offset of the text came from."""
+        import bisect
+
+        i = bisect.bisect_right(self.line_offsets, offset) - 1
+        return self.line_numbers[max(i, 0)] if self.line_numbers else self.text.count("\n", 0, max(offset, 0)) + 1
 
 
 @dataclass(frozen=True, slots=True)
