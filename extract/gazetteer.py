@@ -532,6 +532,8 @@ def _mint(p: Entry, fn: _Function) -> Entry | None:
             names.append(f.fill(p.name))
         elif f.slot == "bare" and tier == "country":
             names.append(f.text)
+    if not names:  # only relative forms (各乡镇人民政府): the canonical name prefixes the place
+        names.append(disp + forms[0].text)
     names = list(dict.fromkeys(names))
     code = p.place_code or p.id
     successor = None
