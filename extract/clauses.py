@@ -219,6 +219,11 @@ def looks_like_name(s: str) -> bool:
     return core.endswith(SUFFIXES) or core[-1] in LEVELS
 
 
+def _could_be_name(s: str) -> bool:
+    """Tell whether a piece a label or role word hands a role could still be a name (no date, field or sentence)."""
+    return 2 <= len(s) <= 40 and not re.search(r"\d{4}|\d月|[：:。？！]|^(?:下同|其他|其余|等)$", s)
+
+
 def looks_like_clause(content: str) -> bool:
     """Tell whether a bracket's content hands out responsibility."""
     probe = content.translate(T2S)
@@ -393,7 +398,7 @@ def _names(text, raw, seg, off, role, how, known, places, problems) -> list[Name
                 last = out.pop()
                 written = text[last.start:ns + len(written)]
                 ns, probe = last.start, written.translate(T2S)
-            if looks_like_name(probe):
+            if looks_like_name(probe) or _could_be_name(probe):
                 out.append(Name(written, ns, ns + len(written), r, None, h, is_open))
             elif not TRAILING.match(name):
                 problems.append(Problem("clause-not-a-name", f"not an agency name: {written!r}", ns, ns + len(name)))

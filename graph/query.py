@@ -154,9 +154,11 @@ def _ontology_bytes() -> bytes:
 @functools.cache
 def _gazetteer_sha() -> str:
     """Return the digest of the gazetteer CSVs: cheap, for telling whether the store is stale."""
+    from ontology.gazetteer import REQUIRED as GAZETTEER_FILES  # every file the resolver reads
+
     folder = importlib.resources.files("ontology")
     h = hashlib.sha256()
-    for name in ("agencies.csv", "places.csv"):
+    for name in sorted(GAZETTEER_FILES):
         f = folder.joinpath(name)
         h.update(f.read_bytes() if f.is_file() else b"")
         h.update(b"\0")

@@ -16,7 +16,6 @@ byte-identical sorted N-Quads.
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import importlib.metadata
@@ -494,9 +493,11 @@ def _add_indicators(ctx: _Doc) -> None:
 # Gazetteers
 
 
-def read_gazetteer(stream: TextIO) -> list[dict[str, str]]:
-    """Return the rows of a gazetteer CSV (agencies.csv or places.csv) as dicts."""
-    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(stream)]
+def read_gazetteer(stream: TextIO, filename: str = "gazetteer.csv") -> list[dict[str, str]]:
+    """Return the rows of a gazetteer CSV (agencies.csv or places.csv), read by the one gazetteer reader."""
+    from ontology.gazetteer import read_stream
+
+    return read_stream(stream, filename)
 
 
 def _split(cell: str) -> list[str]:
@@ -580,15 +581,9 @@ def _lookup(table: Mapping[str, URIRef], value: str, column: str, row: Mapping[s
 
 def packaged_gazetteer_graph(base: str | None = None) -> Graph:
     """Return `gazetteer_graph` of ontology/agencies.csv and places.csv (empty where absent)."""
-    folder = importlib.resources.files("ontology")
-    rows = {}
-    for name in ("agencies.csv", "places.csv"):
-        f = folder.joinpath(name)
-        if f.is_file():
-            with f.open(encoding="utf-8-sig", newline="") as stream:
-                rows[name] = read_gazetteer(stream)
-        else:
-            rows[name] = []
+    from ontology.gazetteer import read_packaged
+
+    rows = {name: read_packaged(name) for name in ("agencies.csv", "places.csv")}
     return gazetteer_graph(rows["agencies.csv"], rows["places.csv"], base)
 
 
