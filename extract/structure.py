@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ontology import iris
 
 from .normalize import Block, Normalized, markers
-from .records import Box, Section, Span
+from .records import Box, Section, Span, UnitKind
 
 HEAD_PREFIX = re.compile(r"^(?:[（(][^）)]*[）)]|[^、]*、|第[^章节部分篇]*(?:章|节|部分|篇))\s*")
 TASK_PREFIX = re.compile(r"^(?:\d{1,3}[.．、]|[（(]\d{1,3}[）)]|第[一二三四五六七八九十百零〇两\d]{1,4}条)\s*")
@@ -140,7 +140,7 @@ def find_structure(doc_id: str, n: Normalized) -> Structure:
         if qualified:
             owner = sid or pid
             path = tuple(owner.rsplit("/", 1)[-1][1:].split(".")) if owner else ()
-        uid = iris.record_id(doc_id, iris.unit_key("task", number, path))
+        uid = iris.record_id(doc_id, iris.unit_key(UnitKind.TASK.value, number, path))
         while uid in seen:
             uid += "b"
         seen.add(uid)

@@ -17,9 +17,10 @@ from ontology import iris
 from . import clauses as cl
 from .context import Context
 from .normalize import grid_cells
-from .records import Deadline, Role, Span
+from .records import Deadline, Role, Span, UnitKind
 from .structure import Structure
 
+TASK, MEASURE = UnitKind.TASK.value, UnitKind.MEASURE.value
 NONE_CELL = re.compile(r"^(?:—+|-+|/|／|无|－)$")
 
 
@@ -101,7 +102,7 @@ def find_units(ctx: Context, st: Structure, *, known=None, places=None) -> list[
              if not any(o <= r.span.start < c for o, c in spans)]
     drafts: dict[str, Draft] = {}
     for h in st.tasks:
-        drafts[h.id] = Draft(h.id, "task", h.number, h.marker, h.title, h.title_span, h.span, h.section, h.part)
+        drafts[h.id] = Draft(h.id, TASK, h.number, h.marker, h.title, h.title_span, h.span, h.section, h.part)
     seen = set(drafts)
 
     # Who owns each clause: its task, every task of its section, or its section as a unit.
@@ -168,7 +169,7 @@ def find_units(ctx: Context, st: Structure, *, known=None, places=None) -> list[
             if len(owner_of[item]) > 1:
                 sentence = ctx.span(x.block, x.end)
             else:
-                s0 = prev_end.get(uid, x.block if d.kind == "measure" or d.span.start > x.block else d.span.start)
+                s0 = prev_end.get(uid, x.block if d.kind == MEASURE or d.span.start > x.block else d.span.start)
                 sentence = ctx.span(s0, x.end)
                 prev_end[uid] = x.end
             d.clauses.append((parsed, sentence))
@@ -194,7 +195,7 @@ def _section_unit(ctx: Context, st: Structure, sec, drafts: dict[str, Draft], se
     """Make (once) the unit of a section that has clauses but no numbered task."""
     key = sec.id.rsplit("/", 1)[-1][1:]
     closing = st.is_closing(sec)
-    kind = "measure" if closing else "task"
+    kind = MEASURE if closing else TASK
     uid = iris.record_id(ctx.doc_id, iris.unit_key(kind, key.split(".")[-1], tuple(key.split(".")[:-1])))
     if uid in drafts:
         return uid
@@ -275,16 +276,16 @@ def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -
         marker = num.quote.strip() if num is not None else ""
         number = iris.arabic(re.sub(r"[.．、\s]", "", marker)) if marker else f"{g + 1}.{len(drafts) + 1}"
         sec = st.innermost(ls)
-        uid = iris.record_id(ctx.doc_id, iris.unit_key("task", number))
+        uid = iris.record_id(ctx.doc_id, iris.unit_key(TASK, number))
         if uid in seen and sec is not None:
             path = tuple(sec.id.rsplit("/", 1)[-1][1:].split("."))
-            uid = iris.record_id(ctx.doc_id, iris.unit_key("task", number, path))
+            uid = iris.record_id(ctx.doc_id, iris.unit_key(TASK, number, path))
         while uid in seen:
             uid += "b"
         seen.add(uid)
         title_end = t.find("。", task.start, task.end)
         ts, te = task.start, title_end if title_end >= 0 else task.end
-        current = Draft(uid, "task", number, marker, t[ts:te], ctx.span(ts, te), ctx.span(ls, ls + len(line)),
+        current = Draft(uid, TASK, number, marker, t[ts:te], ctx.span(ts, te), ctx.span(ls, ls + len(line)),
                         sec.id if sec else None, (sec.parent or sec.id) if sec else None)
         drafts[uid] = current
         for role, i in roles:
