@@ -41,7 +41,7 @@ def extract_source(src: Source) -> Extraction:
         first = text[: text.find("\n")] if "\n" in text else text
         title = first if len(first) <= 60 and "《" not in first else Path(src.name).stem
     doc = Document(doc_id, title, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), src.name, meta,
-                   norm.line_offsets, norm.line_numbers)
+                   norm.line_offsets, norm.line_numbers, src.pages)
     return _assemble(doc, norm)
 
 

@@ -34,6 +34,7 @@ class Source:
     text: str
     encoding: str
     metadata: dict = field(default_factory=dict)
+    pages: tuple[int, ...] = ()  # the page of each line of `text` (1-based lines), for paged files such as PDF
 
 
 def decode(data: bytes, path="<bytes>") -> tuple[str, str]:

@@ -36,6 +36,13 @@ class Document:
     line_offsets: tuple[int, ...] = field(default=(), compare=False, repr=False)
     line_numbers: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
+    pages: tuple[int, ...] = field(default=(), compare=False, repr=False)  # the page of each source line
+
+    def page_of(self, offset: int) -> int | None:
+        """Return the page an offset of the text came from, for paged sources (PDF); else None."""
+        line = self.line_of(offset)
+        return self.pages[line - 1] if 0 < line <= len(self.pages) else None
+
     def line_of(self, offset: int) -> int:
         """Return the 1-based source line an offset of the text came from."""
         import bisect
