@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 from ontology.errors import PolicyKGError
 
-SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".md")
+SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".md", ".pdf")
 
 
 class InputError(PolicyKGError):
@@ -108,7 +108,11 @@ def read_bytes(data: bytes, name: str, metadata: dict | None = None, path=None) 
     """Decode a document's bytes by its name's suffix."""
     path = path or name
     suffix = Path(name).suffix.lower()
-    if suffix == ".docx":
+    pages: tuple[int, ...] = ()
+    if suffix == ".pdf":
+        from .pdf import read_pdf
+        (text, pages), encoding = read_pdf(data, path), "pdf"
+    elif suffix == ".docx":
         text, encoding = docx_to_text(data, path), "docx"
         if not text.strip():
             raise InputError(path, "file is empty")
@@ -118,7 +122,7 @@ def read_bytes(data: bytes, name: str, metadata: dict | None = None, path=None) 
             text = html_to_text(text)
             if not text.strip():
                 raise InputError(path, "file is empty (no text in the HTML)")
-    return Source(str(path), Path(name).name, text, encoding, dict(metadata or {}))
+    return Source(str(path), Path(name).name, text, encoding, dict(metadata or {}), pages)
 
 
 def read_file(path) -> Source:
