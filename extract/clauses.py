@@ -51,7 +51,7 @@ CUE_WORDS = {
     "负责配合落实": Role.COOPERATE, "配合落实": Role.COOPERATE, "配合": Role.COOPERATE, "参与": Role.COOPERATE,
     "协办": Role.COOPERATE, "协同": Role.COOPERATE, "协助": Role.COOPERATE, "参加": Role.COOPERATE,
     "支持配合": Role.COOPERATE,
-    "指导": Role.GUIDE,
+    "按职责分工指导": Role.GUIDE, "负责指导": Role.GUIDE, "指导": Role.GUIDE,
 }
 # A role in brackets after one name of a list: 市发展改革委（牵头）、市财政局.
 NAME_ROLE = re.compile(rf"[（(](?P<cue>{'|'.join(('牵头单位', '牵头部门', '牵头', '主责', '配合', '指导'))})[）)]$")
@@ -70,6 +70,8 @@ COLLECTIVE_START = ("各", "有关", "相关", "试点", "区内", "全市", "�
 NOT_A_PREFIX_START = ("各", "有关", "相关", "国家", "中国", "中共", "中央", "全国", "共青团", "团", "人民银行", "人行",
                       "国务院", "试点", "区内", "海关")
 SUBDIVISION = "处科室股队所站"
+# Zones name their bodies with a prefix of their own: 园区科创委、经发委 → 园区经发委.
+ZONE_PREFIXES = ("高新区", "经开区", "开发区", "自贸区", "园区", "新区", "片区", "管委会")
 # A name that carries its own level inside it (丙行省分行, 人行某中心支行) shares no prefix.
 OWN_LEVEL = re.compile(r".[省市区县](?:分行|分署|委)|分行|支行|分署|监管局$")
 BODY = "局委厅部院办会府署行"
@@ -377,6 +379,9 @@ def _names(text, raw, seg, off, role, how, known, places, problems) -> list[Name
         if m and (m.end() == off + n or text[m.end()] in JUNK or text.startswith("等", m.end())
                   or text.startswith(JOINERS, m.end())):
             j = m.end() - off
+            closer = next((w for w in CLOSERS if seg.startswith(w, j)), None)
+            if closer and (j + len(closer) == n or seg[j + len(closer)] in JUNK):
+                j += len(closer)  # 区统计局等单位: the closer belongs to the name before it
         else:
             j = i + len(split_top(seg[i:], "、")[0][1])
             j = _joiner_cut(seg, i, j)
@@ -451,6 +456,9 @@ def _prefix(name: str, places) -> str:
             e = places(name[:k]) if name[k - 1] in LEVELS + "盟" else None
             if e and getattr(e, "name", name[:k]) == name[:k]:  # a full place name, not a short form
                 return name[:k]
+    zone = next((z for z in ZONE_PREFIXES if name.startswith(z)), "")
+    if zone:
+        return zone
     if name[0] in LEVELS and not name.startswith(("市场", "区域", "省份")):
         return name[0]
     return ""
@@ -462,7 +470,8 @@ def _share_prefixes(names: list[Name], places) -> None:
     for k, n in enumerate(names):
         w = n.written.translate(T2S)
         if prev is not None and not _prefix(w, places) and not w.startswith(NOT_A_PREFIX_START) \
-                and not OWN_LEVEL.search(w) \
+                and not OWN_LEVEL.search(w) and "各" not in w and not w.endswith("成员单位") \
+                and re.sub(r"[（(][^（()）]*[）)]$", "", w).endswith(SUFFIXES) \
                 and len(w) <= 10 and (places is None or not _starts_with_place(w, places)):
             full = None
             body = re.match(rf"^(.*[{BODY}])[^{BODY}]+[{SUBDIVISION}]$", prev)
@@ -532,5 +541,6 @@ def find_rules(text: str, start: int, end: int) -> list[Rule]:
 def _sentence(text: str, s: int, e: int, lo: int, hi: int) -> Span:
     """Return the sentence around text[s:e], within [lo, hi)."""
     a = max(text.rfind("。", lo, s) + 1, text.rfind("\n", lo, s) + 1, lo)
-    b = text.find("。", e, hi)
-    return Span.of(text, a, b + 1 if b >= 0 else e)
+    stops = [k for k in (text.find("。", e, hi), text.find("\n", e, hi)) if k >= 0]
+    b = min(stops) if stops else -1
+    return Span.of(text, a, (b + 1 if text[b] == "。" else b) if b >= 0 else e)

@@ -23,7 +23,7 @@ LABEL_LINE = re.compile(r"^(?:牵头|主责|配合|协办|参与|责任|实施|�
 GRID_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
 GRID_TASK = re.compile(r"任务|整改措施|工作内容|重点工作|具体措施|工作措施|事项")
 GRID_WHO = re.compile(r"牵头|责任|配合|主责|协办|参与")
-BOX = re.compile(r"^(?:专栏|專欄)\s*(?P<n1>\d{1,3})")
+BOX = re.compile(rf"^(?:专栏|專欄)\s*(?:(?P<n1>\d{{1,3}})|(?=[{CJK}]))")
 DASH = re.compile(r"^(?:——|—{2})")
 PAGE_NUMBER = re.compile(r"^(?:[-—–－\s]*\d{1,3}[-—–－\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
@@ -235,9 +235,13 @@ def normalize(raw: str) -> Normalized:
         mk = markers(ln.text)
         if in_grid:
             if is_grid_row(ln.text):
-                paras[-1][1].append(ln)
+                if paras[-1][0] == "grid":
+                    paras[-1][1].append(ln)
+                else:  # the table goes on after a heading row (一、…): a block without its header
+                    paras.append(("grid", [ln]))
                 continue
-            in_grid = False
+            if not (mk and mk[0] in ("part", "section")):
+                in_grid = False
         if is_grid_header(ln.text):
             in_grid, in_table = True, False
             paras.append(("grid", [ln]))

@@ -187,7 +187,7 @@ class Unit:
     boxes: tuple[str, ...]
     footnotes: tuple[int, ...]
     keywords: tuple[str, ...]
-    marker: str = ""  # the number as written ("3.", "（三）", "第五条"); empty for measures
+    marker: str = ""  # the number as written ("3.", "（三）", "第五条", a measure's section number); "" if none
 
     @property
     def deadlines(self) -> tuple[Deadline, ...]:

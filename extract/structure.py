@@ -71,6 +71,27 @@ def _first_line_end(n: Normalized, start: int, end: int) -> int:
     return min(stop, end)
 
 
+def _without_box_items(heads: list) -> list:
+    """Drop the numbered items inside a box (专栏): they are the box's body, not tasks.
+
+    A box ends at the next part or section, or at a task whose number continues the tasks before it.
+    """
+    out, in_box, last = [], False, 0
+    for kind, num, b in heads:
+        if kind in ("part", "section"):
+            in_box = False
+            last = 0 if kind == "section" else last
+        elif kind == "box":
+            in_box = True
+        elif kind == "task":
+            k = int(iris.arabic(num)) if iris.arabic(num).isdigit() else 0
+            if in_box and k != last + 1:
+                continue
+            in_box, last = False, k
+        out.append((kind, num, b))
+    return out
+
+
 def find_structure(doc_id: str, n: Normalized) -> Structure:
     """Return the parts, sections, tasks and boxes of a normalized plan."""
     t = n.text
@@ -82,6 +103,7 @@ def find_structure(doc_id: str, n: Normalized) -> Structure:
         mk = markers(line)
         if mk and mk[0] in ("part", "section", "task", "box"):
             heads.append((mk[0], mk[1], b))
+    heads = _without_box_items(heads)
     body_end = n.body_end
     barriers = sorted(b.start for b in n.blocks if b.kind in ("table", "grid"))
 
@@ -148,10 +170,11 @@ def find_structure(doc_id: str, n: Normalized) -> Structure:
                               sid or pid, pid))
 
     boxes = []
-    for i, num, b, pid, sid in box_heads:
+    for k, (i, num, b, pid, sid) in enumerate(box_heads, 1):
+        num = num or str(k)  # a box without a number (专栏 某某工程) is numbered by its place
         end = end_of(i, stops)
         te = _first_line_end(n, b.start, b.end)
-        mm = re.match(r"^(?:专栏|專欄)\s*\d+\s*", t[b.start:te])
+        mm = re.match(r"^(?:专栏|專欄)\s*\d*\s*", t[b.start:te])
         ts = b.start + mm.end()
         body_start = te + 1 if te < end and t[te] == "\n" else te
         after = None

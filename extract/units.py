@@ -16,7 +16,7 @@ from ontology import iris
 
 from . import clauses as cl
 from .context import Context
-from .normalize import grid_cells
+from .normalize import grid_cells, is_grid_header
 from .records import Deadline, Role, Span, UnitKind
 from .structure import Structure
 
@@ -174,8 +174,9 @@ def find_units(ctx: Context, st: Structure, *, known=None, places=None) -> list[
                 prev_end[uid] = x.end
             d.clauses.append((parsed, sentence))
 
+    header = None
     for g, block in enumerate(st.grids):
-        _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places)
+        header = _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places, header)
 
     units = sorted(drafts.values(), key=lambda d: (d.span.start, d.kind))
     all_rules = sorted([*rules, *(r for x in units for p, _ in x.clauses for r in p.rules)],
@@ -204,7 +205,7 @@ def _section_unit(ctx: Context, st: Structure, sec, drafts: dict[str, Draft], se
     seen.add(uid)
     heading = sec.heading
     ts = heading.end - len(sec.title)
-    marker = "" if closing else ctx.text[heading.start:ts].strip()
+    marker = ctx.text[heading.start:ts].strip()
     number = sec.number if closing else iris.arabic(sec.number or "")
     drafts[uid] = Draft(uid, kind, number, marker, sec.title, ctx.span(ts, heading.end), sec.span, sec.id,
                         sec.parent or sec.id)
@@ -231,7 +232,8 @@ def _columns(header: list[str]) -> dict[str, int]:
     return cols
 
 
-def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -> None:
+def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places, previous=None):
+    """Read the rows of one table block into units; return its header (bordered, columns) for the block after."""
     t = ctx.text
     lines = []
     pos = block.start
@@ -239,16 +241,21 @@ def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -
         lines.append((pos, line))
         pos += len(line) + 1
     hs, header = lines[0]
-    bordered = "\t" not in header and header.lstrip().startswith(("|", "｜"))
-    cols = _columns([header[s:e] for s, e in grid_cells(header, bordered)])
+    if is_grid_header(header) or previous is None:
+        bordered = "\t" not in header and header.lstrip().startswith(("|", "｜"))
+        cols = _columns([header[s:e] for s, e in grid_cells(header, bordered)])
+        rows = lines[1:]
+    else:  # rows going on after a heading inside the table: the header above still names the columns
+        bordered, cols = previous
+        rows = lines
     if "task" not in cols:
         ctx.warn("table-header", f"task-division table without a task column: {header!r}", hs)
-        return
+        return None
     roles = [(Role(k), i) for k, i in cols.items() if k in {r.value for r in Role}]
     has_lead = any(r is Role.LEAD for r, _ in roles)
     above: dict[int, Span] = {}
     current: Draft | None = None
-    for ls, line in lines[1:]:
+    for ls, line in rows:
         if not line.strip():
             continue
         cells = [ctx.span(ls + s, ls + e) for s, e in grid_cells(line, bordered)]
@@ -262,7 +269,8 @@ def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -
 
         num = cell(cols["number"], inherit=False) if "number" in cols else None
         task = cell(cols["task"], inherit=False)
-        if task is None and num is None:
+        if num is None and current is not None and (task is None or "number" in cols):
+            # No number of its own: the row goes on with the unit above (a merged 序号 cell)
             if current is None:
                 continue
             for role, i in roles:  # a continuation row adds its own cells to the unit above
@@ -296,6 +304,7 @@ def _grid_units(ctx, st, block, g, drafts, seen, first_is_lead, known, places) -
             c = cell(cols["deadline"])
             if c is not None and not NONE_CELL.match(c.quote):
                 current.deadline = cl.parse_deadline(c.quote, c)
+    return bordered, cols
 
 
 def _cell_clause(t, d: Draft, c: Span, role: Role, first_is_lead: bool, known, places) -> None:
