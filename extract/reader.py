@@ -1,18 +1,18 @@
-"""Read a plan file (text, HTML or .docx) into a string, with its metadata sidecar."""
+"""Read a plan file (text, HTML, Word, Excel, CSV, OFD) into a string, with its metadata sidecar."""
 
 from __future__ import annotations
 
-import html
 import re
 import tomllib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
 
 from ontology.errors import PolicyKGError
 
-SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".md", ".pdf")
+SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".shtml", ".xhtml", ".docx", ".docm", ".xlsx", ".xlsm",
+            ".csv", ".ofd", ".doc", ".wps", ".xls", ".et", ".pdf")
+# Binary formats of Word, WPS and Excel: read after conversion only.
+CONVERT = {".doc": "docx", ".wps": "docx", ".xls": "xlsx", ".et": "xlsx"}
 
 
 class InputError(PolicyKGError):
@@ -61,37 +61,6 @@ def decode(data: bytes, path="<bytes>") -> tuple[str, str]:
     return text, encoding
 
 
-_BLOCK_TAGS = re.compile(r"(?is)<\s*(?:br\s*/?|/p|/div|/tr|/li|/h[1-6]|/table)\s*>")
-_TAG = re.compile(r"(?s)<[^>]*>")
-_DROP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
-
-
-def html_to_text(markup: str) -> str:
-    """Return the text of an HTML page, one line per paragraph, entities decoded."""
-    markup = _DROP.sub("", markup)
-    markup = _BLOCK_TAGS.sub("\n", markup)
-    markup = re.sub(r"(?i)</t[dh]\s*>", " ", markup)
-    return html.unescape(_TAG.sub("", markup))
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def docx_to_text(data: bytes, path) -> str:
-    """Return the paragraphs of a .docx file (body and tables), one per line."""
-    import io
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            root = ElementTree.fromstring(z.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as e:
-        raise InputError(path, f"not a readable .docx file ({e})") from None
-    lines = []
-    for p in root.iter(_W + "p"):
-        lines.append("".join(t.text or "" for t in p.iter(_W + "t")))
-    return "\n".join(lines)
-
-
 def read_metadata(path: Path) -> dict:
     """Read the TOML sidecar NAME.toml beside a document, if any."""
     side = path.with_suffix(".toml")
@@ -109,19 +78,35 @@ def read_bytes(data: bytes, name: str, metadata: dict | None = None, path=None) 
     path = path or name
     suffix = Path(name).suffix.lower()
     pages: tuple[int, ...] = ()
-    if suffix == ".pdf":
+    kind = suffix[1:].upper()  # named in the message for a file without text
+    if suffix in (".docx", ".docm"):
+        from .office import read_docx
+        text, encoding = read_docx(data, path), "docx"
+    elif suffix in (".xlsx", ".xlsm"):
+        from .office import read_xlsx
+        text, encoding = read_xlsx(data, path), "xlsx"
+    elif suffix == ".csv":
+        from .office import read_csv
+        text, encoding = read_csv(data, path)
+    elif suffix == ".ofd":
+        from .office import read_ofd
+        (text, pages), encoding = read_ofd(data, path), "ofd"
+    elif suffix == ".pdf":
         from .pdf import read_pdf
         (text, pages), encoding = read_pdf(data, path), "pdf"
-    elif suffix == ".docx":
-        text, encoding = docx_to_text(data, path), "docx"
-        if not text.strip():
-            raise InputError(path, "file is empty")
+    elif suffix in CONVERT:
+        raise InputError(path, f"a binary {suffix} file is not read: convert it first "
+                               f"(soffice --headless --convert-to {CONVERT[suffix]} FILE) and read the .{CONVERT[suffix]}")
+    elif suffix in (".html", ".htm", ".shtml", ".xhtml"):
+        from .web import read_html
+        (text, encoding), kind = read_html(data, path), "HTML"
     else:
-        text, encoding = decode(data, path)
-        if suffix in (".html", ".htm") or re.match(r"\s*<(!doctype|html|p|div|body)\b", text, re.I):
-            text = html_to_text(text)
-            if not text.strip():
-                raise InputError(path, "file is empty (no text in the HTML)")
+        (text, encoding), kind = decode(data, path), ""
+        if re.match(r"\s*<(!doctype|html|p|div|body)\b", text, re.I):
+            from .web import html_to_text
+            text, kind = html_to_text(text), "HTML"
+    if not text.strip():
+        raise InputError(path, f"file is empty (no text in the {kind})" if kind else "file is empty")
     return Source(str(path), Path(name).name, text, encoding, dict(metadata or {}), pages)
 
 
@@ -148,7 +133,7 @@ def list_documents(paths) -> list[Path | InputError]:
             files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES
                            and not f.name.startswith("."))
             if not files:
-                out.append(InputError(raw, "folder holds no document (.txt, .html, .docx)"))
+                out.append(InputError(raw, "folder holds no document (.txt, .html, .docx, .xlsx, .csv, .ofd, .pdf)"))
             out.extend(files)
         elif p.exists():
             out.append(p)
