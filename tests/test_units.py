@@ -97,3 +97,17 @@ def test_unresolved_names_are_reported_once_with_their_count():
     x = read("一、任务\n1.甲事。（区甲局负责）\n2.乙事。（区甲局负责）\n")
     msgs = [w.message for w in x.warnings if w.code == "unresolved-agency"]
     assert msgs == ["agency '区甲局' is not in the gazetteer (2 times)"]
+
+
+def test_china_inside_a_name_is_no_place_mention():
+    x = read("一、任务\n1.争创中国专利奖，加强与中国香港、美国的合作。（市甲局负责）\n", "广州市")
+    assert [m.name for m in x.units[0].places if m.name == "中国"] == []
+    assert "美国" in [m.name for m in x.units[0].places]
+
+
+def test_jurisdiction_is_inferred_and_reported():
+    x = extract_text("一、任务\n1.做好甲事。（省科技厅牵头，省财政厅配合）\n", "hb.txt",
+                     {"id": "hb", "title": "河北省某某行动方案"})
+    assert x.document.metadata["jurisdiction"] == "河北省"
+    assert [a.canonical for a in x.units[0].assignments] == ["河北省科学技术厅", "河北省财政厅"]
+    assert any(w.code == "jurisdiction-inferred" and "河北省" in w.message for w in x.warnings)
