@@ -12,7 +12,7 @@ from .records import ROLE_ORDER, Deadline, Extraction, Span, Unit
 
 ROLE_ZH = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
 CSV_HEADER = ("document", "part", "section", "task", "kind", "title", "agency", "canonical_agency", "role",
-              "role_zh", "quote", "deadline")
+              "role_zh", "quote", "deadline", "page")
 DEADLINE_SEP = "；"
 
 
@@ -43,16 +43,21 @@ def _grouped(mentions, key=lambda m: m.canonical or m.name):
     return groups
 
 
-def unit_dict(u: Unit) -> dict:
+def unit_dict(u: Unit, page_of=lambda offset: None) -> dict:
     d = {
         "id": u.id, "kind": u.kind, "number": u.number, "title": u.title, "title_span": [u.title_span.start, u.title_span.end],
         "section": u.section, "part": u.part, "span": [u.span.start, u.span.end],
     }
+    if u.marker:
+        d["marker"] = u.marker
+    if page_of(u.span.start) is not None:  # a paged source (PDF): the page each fact stands on
+        d["page"] = page_of(u.span.start)
     for r in ROLE_ORDER:
         d[r.value] = u.names(r)
     d["assignments"] = [
         {"agency": a.agency, "canonical": a.canonical, "agency_id": a.agency_id, "role": a.role.value,
-         **sp(a.span), "clause": sp(a.clause), **({"inferred": a.inferred} if a.inferred else {})}
+         **sp(a.span), "clause": sp(a.clause), **({"inferred": a.inferred} if a.inferred else {}),
+         **({"full": a.full} if a.full else {}), **({"page": page_of(a.span.start)} if "page" in d else {})}
         for a in u.assignments
     ]
     d["clauses"] = [{**sp(c.span), "sentence": [c.sentence.start, c.sentence.end], "deadline": deadline_dict(c.deadline)}
@@ -106,7 +111,7 @@ def to_dict(x: Extraction) -> dict:
         "sections": [{"id": s.id, "level": s.level, "number": s.number, "title": s.title,
                       "span": [s.span.start, s.span.end], "heading": sp(s.heading), "parent": s.parent}
                      for s in x.sections],
-        "tasks": [unit_dict(u) for u in x.units],
+        "tasks": [unit_dict(u, x.document.page_of) for u in x.units],
         "boxes": [{"id": b.id, "number": b.number, "title": b.title, "span": [b.span.start, b.span.end],
                    "title_span": [b.title_span.start, b.title_span.end], "body": sp(b.body), "section": b.section,
                    "after_task": b.after_task} for b in x.boxes],
@@ -153,8 +158,10 @@ def csv_rows(x: Extraction):
     for u in x.units:
         deadline = DEADLINE_SEP.join(deadline_texts(u))
         for a in u.assignments:
+            page = x.document.page_of(a.clause.start)
             yield (x.document.id, titles.get(u.part, ""), titles.get(u.section, ""), u.number, u.kind, u.title,
-                   a.agency, a.canonical or "", a.role.value, ROLE_ZH[a.role.value], a.clause.quote, deadline)
+                   a.agency, a.canonical or "", a.role.value, ROLE_ZH[a.role.value], a.clause.quote, deadline,
+                   "" if page is None else page)
 
 
 def to_csv(extractions: list[Extraction]) -> str:

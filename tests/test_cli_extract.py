@@ -122,3 +122,18 @@ def test_format_gold_writes_one_object_per_unit(tmp_path):
     assert [(o["document"], o.get("lead"), o.get("cooperate"), o.get("responsible")) for o in objects] == [
         ("p.txt", ["市版权局"], ["市商务局"], None), ("p.txt", None, None, ["市公安局"])]
     assert all(("unit" in o) != ("contains" in o) for o in objects)
+
+
+def test_pages_of_a_paged_source_reach_json_and_csv():
+    import json
+
+    from extract.pipeline import extract_source
+    from extract.reader import Source
+    from extract.serialize import to_csv, to_json
+
+    x = extract_source(Source("p.txt", "p.txt", "一、任务\n1.做好甲事。\n\f\n2.做好乙事。（牵头单位：市甲局）\n", "utf-8",
+                              {"jurisdiction": "广州市"}, (1, 1, 2, 2)))
+    rows = to_csv([x]).splitlines()
+    assert rows[0].endswith(",page") and rows[1].endswith(",2")
+    task = json.loads(to_json([x]))["tasks"][1]
+    assert task["page"] == 2 and task["assignments"][0]["page"] == 2
