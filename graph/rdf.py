@@ -204,6 +204,22 @@ class _Doc:
         g.add((quote, OA.exact, Literal(span.quote)))
 
 
+    def extent(self, subject: URIRef, span: Span, prop=PKG.extent) -> None:
+        """Store the characters `subject` extends over (a position selector, no quote)."""
+        if span.end <= span.start:
+            return
+        node = iris.extent_iri(self.doc_id, span.start, span.end, self.base)
+        position = URIRef(f"{node}/position")
+        g = self.graph
+        g.add((subject, prop, node))
+        g.add((node, RDF.type, OA.SpecificResource))
+        g.add((node, OA.hasSource, iris.text_iri(self.doc_id, self.base)))
+        g.add((node, OA.hasSelector, position))
+        g.add((position, RDF.type, OA.TextPositionSelector))
+        g.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+
+
 def extraction_to_graph(x: Extraction, base: str | None = None) -> Graph:
     """Return the triples of one document's named graph."""
     return _map(x, base, _fresh_graph())
@@ -348,12 +364,14 @@ def _add_sections(ctx: _Doc) -> None:
         node = iris.record_iri(s.id, ctx.base)
         _subdivision(ctx, node, s.level, s.number, s.title, _parent(ctx, s.parent))
         ctx.evidence(node, s.heading)
+        ctx.extent(node, s.span)
 
 
 def _add_unit(ctx: _Doc, unit: Unit) -> None:
     node = iris.record_iri(unit.id, ctx.base)
     _subdivision(ctx, node, unit.kind, unit.number, unit.title, _parent(ctx, unit.section, unit.part))
     ctx.evidence(node, unit.title_span)
+    ctx.extent(node, unit.span)
     for kw in unit.keywords:
         ctx.add(node, PKG.keyword, Literal(kw, lang=ZH))
     for ref in unit.references:
@@ -373,6 +391,7 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
         clause_node = iris.clause_iri(node, ci)
         ctx.add(clause_node, RDF.type, PKG.Clause)
         ctx.evidence(clause_node, clause.span)
+        ctx.extent(clause_node, clause.sentence, PKG.sentence)
         for a in clause.assignments:
             role = a.role.value
             seen_per_role[role] += 1
@@ -413,6 +432,7 @@ def _add_boxes(ctx: _Doc) -> None:
         node = iris.record_iri(b.id, ctx.base)
         _subdivision(ctx, node, "box", b.number, b.title, _parent(ctx, b.section))
         ctx.evidence(node, b.title_span)
+        ctx.extent(node, b.span)
         if b.after_task:
             ctx.add(iris.record_iri(b.after_task, ctx.base), PKG.box, node)
 

@@ -242,6 +242,15 @@ def annotation_iri(doc_id: str, start: int, end: int, base: str | None = None) -
     return _iri(f"{doc_iri(doc_id, base)}/annotation/{int(start)}-{int(end)}")
 
 
+def extent_iri(doc_id: str, start: int, end: int, base: str | None = None) -> URIRef:
+    """Return the IRI of the characters a record extends over: ``{doc}/extent/{start}-{end}``.
+
+    An extent is an oa:SpecificResource with a position selector: the whole of a unit, a
+    section, a box or the sentence a clause governs, stored so nothing downstream re-derives it.
+    """
+    return _iri(f"{doc_iri(doc_id, base)}/extent/{int(start)}-{int(end)}")
+
+
 def target_iri(annotation: URIRef) -> URIRef:
     """Return the IRI of an annotation's target (the span as an oa:SpecificResource)."""
     return _iri(f"{annotation}/target")

@@ -260,6 +260,8 @@ class PKG(DefinedNamespace):
     deadlineText: URIRef
     deadlineYear: URIRef
     deadlineDate: URIRef
+    extent: URIRef
+    sentence: URIRef
     # one-hop role shortcuts
     leadAgency: URIRef
     cooperatingAgency: URIRef

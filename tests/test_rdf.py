@@ -177,9 +177,9 @@ SELECT ?text ?start ?end ?exact WHERE {
 
 
 def assert_selectors_quote_the_text(g: Graph) -> int:
-    """Check every target's quote against its source text; return how many targets there are."""
+    """Check every annotation target's quote against its source text; return how many targets there are."""
     n = 0
-    for target in g.subjects(RDF.type, OA.SpecificResource):
+    for target in set(g.objects(None, OA.hasTarget)):
         text = str(g.value(g.value(target, OA.hasSource), PKG.text))
         selectors = list(g.objects(target, OA.hasSelector))
         (pos,) = [s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in g]
@@ -192,6 +192,26 @@ def assert_selectors_quote_the_text(g: Graph) -> int:
 
 def test_every_selector_quotes_the_stored_text(tiny_graph):
     assert assert_selectors_quote_the_text(tiny_graph) == len(set(tiny_graph.subjects(RDF.type, OA.Annotation)))
+
+
+def test_extents_of_every_record_and_clause_sentence_are_stored(tiny_extraction, tiny_graph):
+    g, x = tiny_graph, tiny_extraction
+
+    def extents(node, prop=PKG.extent):
+        out = []
+        for target in g.objects(node, prop):
+            (pos,) = g.objects(target, OA.hasSelector)
+            out.append((g.value(pos, OA.start).toPython(), g.value(pos, OA.end).toPython()))
+        return out
+
+    records = [*x.sections, *x.units, *x.boxes]
+    assert records
+    for r in records:
+        assert extents(iris.record_iri(r.id, BASE)) == [(r.span.start, r.span.end)], r.id
+    for u in x.units:
+        for i, c in enumerate(u.clauses, 1):
+            node = iris.clause_iri(iris.record_iri(u.id, BASE), i)
+            assert extents(node, PKG.sentence) == [(c.sentence.start, c.sentence.end)]
 
 
 def test_selectors_can_be_checked_in_sparql(tiny_graph):
