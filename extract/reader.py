@@ -61,16 +61,121 @@ def decode(data: bytes, path="<bytes>") -> tuple[str, str]:
     return text, encoding
 
 
-def read_metadata(path: Path) -> dict:
-    """Read the TOML sidecar NAME.toml beside a document, if any."""
-    side = path.with_suffix(".toml")
+# Every key a sidecar may hold, with what its value must be; the order is the README's.
+SIDECAR_KEYS = {
+    "id": "text",            # the document id (default: the file name's slug); no space or /
+    "title": "text",
+    "drafted_by": "text",    # the issuing agency
+    "jurisdiction": "place", # a known place (广州市, 河北省, 天河区 …) or 中国
+    "level": "level",
+    "number": "text",        # 文号, e.g. 某府办〔2021〕12号
+    "date": "date",          # the date of issue, 2021-03-05
+    "language": "text",      # zh, zh-Hant
+    "year": "year",          # the year the document is read in, when it has no period
+    "period_start": "year",
+    "period_end": "year",
+}
+LEVELS = ("international", "national", "province", "provincial", "city", "county", "district", "zone")
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+
+
+def _shown(value) -> str:
+    """Return a value as the sidecar would write it: "2021年", 2021, ["a", "b"], true."""
+    import datetime
+    import json
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+_ZONE = re.compile(r"(?:开发区|高新区|新区|园区|试验区|示范区|合作区|自贸区|片区|保税区)$")
+
+
+def _known_place(name: str) -> bool:
+    """Tell whether a jurisdiction is 中国, a place of the gazetteer, or a zone named after one."""
+    from .gazetteer import place_resolver  # loads the places data: only when a sidecar names one
+
+    places = place_resolver()
+    if name == "中国" or places.resolve(name) is not None:
+        return True
+    # Development zones are many and not all listed: 石家庄高新技术产业开发区 is 石家庄's.
+    return bool(_ZONE.search(name)) and any(places.resolve(name[:i]) for i in range(len(name) - 3, 1, -1))
+
+
+def check_sidecar(meta: dict, where) -> dict:
+    """Return a sidecar's values checked (a TOML date as its ISO string); raise InputError naming the first bad one.
+
+    >>> check_sidecar({"period_start": 2021, "date": __import__("datetime").date(2021, 3, 5)}, "p.toml")
+    {'period_start': 2021, 'date': '2021-03-05'}
+    >>> try:
+    ...     check_sidecar({"period_start": "2021年"}, "p.toml")
+    ... except InputError as e:
+    ...     print(e)
+    p.toml: period_start must be a year such as 2021, got "2021年"
+    """
+    import datetime
+
+    out = {}
+    for key, value in meta.items():
+        kind = SIDECAR_KEYS.get(key)
+        if kind is None:
+            raise InputError(where, f"unknown key {_shown(key)} (expected one of {', '.join(SIDECAR_KEYS)})")
+        got = _shown(value)
+        if kind == "year":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InputError(where, f"{key} must be a year such as 2021, got {got}")
+            if not FIRST_YEAR <= value <= LAST_YEAR:
+                raise InputError(where, f"{key} must be a year from {FIRST_YEAR} to {LAST_YEAR}, got {got}")
+        elif kind == "date":
+            if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                try:
+                    value = datetime.date.fromisoformat(value)
+                except ValueError:
+                    raise InputError(where, f"{key} is not a day of the calendar, got {got}") from None
+            if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+                raise InputError(where, f"{key} must be a date such as 2021-03-05, got {got}")
+            if not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise InputError(where, f"{key} must be a date from {FIRST_YEAR} to {LAST_YEAR}, got {got}")
+            value = value.isoformat()
+        else:
+            if not isinstance(value, str):
+                raise InputError(where, f"{key} must be a string, got {got}")
+            if not value.strip():
+                raise InputError(where, f"{key} must not be empty")
+            if key == "id" and re.search(r"[\s/]", value):
+                raise InputError(where, f"id must be one word without spaces or /, such as \"my-plan\", got {got}")
+            if kind == "level" and value not in LEVELS:
+                raise InputError(where, f"level must be one of {', '.join(LEVELS)}, got {got}")
+            if kind == "place" and not _known_place(value):
+                raise InputError(where, f"jurisdiction {got} is not a known place (a province, city or county "
+                                        f"such as 广州市, or 中国)")
+        out[key] = value
+    start, end = out.get("period_start"), out.get("period_end")
+    if start is not None and end is not None and end < start:
+        raise InputError(where, f"period_end {end} is before period_start {start}")
+    return out
+
+
+def read_sidecar(path: Path) -> dict:
+    """Read and check the TOML sidecar NAME.toml beside a document, if any; a bad one is one InputError."""
+    side = Path(path).with_suffix(".toml")
     if not side.exists():
         return {}
     try:
         with open(side, "rb") as f:
-            return tomllib.load(f)
+            meta = tomllib.load(f)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(side, f"bad metadata sidecar: {e}") from None
+    except OSError as e:
+        raise InputError(side, f"cannot read ({e.strerror})") from None
+    return check_sidecar(meta, side)
+
+
+read_metadata = read_sidecar  # the older name
 
 
 def read_bytes(data: bytes, name: str, metadata: dict | None = None, path=None) -> Source:
@@ -121,7 +226,7 @@ def read_file(path) -> Source:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(path, f"cannot read ({e.strerror})") from None
-    return read_bytes(data, p.name, read_metadata(p), path=p)
+    return read_bytes(data, p.name, read_sidecar(p), path=p)
 
 
 def list_documents(paths) -> list[Path | InputError]:

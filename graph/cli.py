@@ -229,14 +229,31 @@ def _rows(rows: list[dict], fmt: str, columns: list[str] | None = None) -> int:
 # --------------------------------------------------------------------------- commands
 
 
-def cmd_build(args) -> int:
-    """Build the store (or push to an endpoint); report rejected documents on stderr."""
-    from graph.query import build
+EXIT_REJECTED = 3  # the build went through, but some documents could not be read
 
-    report = build(args.paths or [args.corpus], args.data, _endpoint(args), _progress)
+
+def cmd_build(args) -> int:
+    """Build the store (or push to an endpoint); report rejected documents on stderr.
+
+    Exit 0 when every document was read, EXIT_REJECTED when some were rejected (the others are
+    built), 128 + the signal's number when SIGTERM or SIGINT stopped it.
+    """
+    from graph.query import BuildInterrupted, build
+
+    try:
+        report = build(args.paths or [args.corpus], args.data, _endpoint(args), _progress)
+    except BuildInterrupted as e:
+        print(f"policykg: {e}", file=sys.stderr)
+        return 128 + e.signum
     for message in report.rejected:
         print(f"policykg: {message}", file=sys.stderr)
-    return _out(f"{report}\n")
+    _out(f"{report}\n")
+    if report.rejected:
+        built = len(report.added) + len(report.replaced) + len(report.skipped)
+        print(f"policykg: rejected {len(report.rejected)} of {len(report.rejected) + built} documents; "
+              f"built the other {built}", file=sys.stderr)
+        return EXIT_REJECTED
+    return 0
 
 
 def cmd_agency(args) -> int:

@@ -31,6 +31,7 @@ footnote body).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -258,6 +259,49 @@ def document_digest(path) -> str:
     return f"{source_digest(path)}-{mapping_fingerprint()}"
 
 
+class BuildInterrupted(BuildError):
+    """SIGTERM or SIGINT stopped a build: its workers are gone and the last complete version answers."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        super().__init__(f"build stopped by {signal.Signals(signum).name}; the last complete build still answers")
+
+
+_PARENT: int | None = None  # in a worker process: the pid of the build that started it
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _worker_init(parent: int) -> None:
+    """Make a worker die with its build, however the build dies (SIGKILL included)."""
+    import signal
+
+    global _PARENT
+    _PARENT = parent
+    # Ctrl-C reaches the whole process group: the build handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the build's handler
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watchdog below and the check between documents remain
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+    # Without prctl, and while a worker is stuck in one long document or in writing its result
+    # to a pipe nobody reads any more: a watchdog looks for the build twice a second.
+    threading.Thread(target=_watch_parent, args=(parent,), name="policykg-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _extract_one(path: str) -> tuple[str, object]:
     """Extract one file and map it to N-Triples (runs in a worker process for large corpora)."""
     from extract.pipeline import extract_file
@@ -265,11 +309,29 @@ def _extract_one(path: str) -> tuple[str, object]:
 
     from .rdf import to_ntriples
 
+    # PDEATHSIG follows the thread that forked the worker, not the process, and is Linux's
+    # alone: between documents, check that the build itself is still there.
+    if _PARENT is not None and os.getppid() != _PARENT:
+        os._exit(1)
     try:
         x = extract_file(path)
     except InputError as exc:
         return "error", str(exc)
     return "ok", (x.document.id, to_ntriples(x))
+
+
+def _stop_pool(pool) -> None:
+    """Cancel what is queued, end the workers now and reap them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown clears it
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(2)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(1)
 
 
 def _extract_all(paths: list[str], say, total: int):
@@ -285,15 +347,50 @@ def _extract_all(paths: list[str], say, total: int):
 
     # fork: workers inherit the loaded modules (no re-import of the caller's script, which
     # may lack a __main__ guard); the store is closed by now, so no database handle is shared.
-    import threading
-
     # fork is unsafe in a threaded process (the app's server): spawn there.
     fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+    try:
         for i, (p, out) in enumerate(zip(paths, pool.map(_extract_one, paths, chunksize=4))):
             say(i, total, f"extract {p}")
             yield p, out
+    except BaseException:
+        # Interrupted (a signal, an error, the consumer gone): the queued work must not run on.
+        _stop_pool(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _signals_stop_build():
+    """Turn SIGTERM and SIGINT into BuildInterrupted while a build runs (main thread only).
+
+    The exception unwinds through the worker pool, which stops its workers; the store's own
+    cleanup leaves the live version answering. A second signal during that cleanup is ignored.
+    """
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def stop(signum, _frame):
+        if not fired:
+            fired.append(signum)
+            raise BuildInterrupted(signum)
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for s in old:
+        signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 
 def _stored(backend) -> dict[str, gstore.ManifestEntry]:
@@ -317,8 +414,15 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None)
     Unchanged documents are skipped without being extracted again, changed ones replace their
     graph, documents no longer given are removed. A document that cannot be read is reported
     in ``rejected`` and left out; when no document at all can be read nothing is written and
-    BuildError says why. Large corpora are extracted by two worker processes.
+    BuildError says why. Large corpora are extracted by worker processes, which end with the
+    build however it ends; in the main thread SIGTERM and SIGINT stop the workers and raise
+    BuildInterrupted (the last complete version answers; the next build removes any leftover).
     """
+    with _signals_stop_build():
+        return _build(paths, data_dir, endpoint, progress)
+
+
+def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
     from extract.reader import InputError, list_documents
 
     say = progress or (lambda done, total, message: None)
@@ -350,7 +454,11 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None)
         else:
             todo.append(str(item))
             order.append((str(item), None))
-    extracted = dict(_extract_all(todo, say, total))
+    outcomes = _extract_all(todo, say, total)
+    try:
+        extracted = dict(outcomes)
+    finally:
+        outcomes.close()  # an exception between two documents still stops the pool now
     for path, part in order:
         if part is None:
             status, value = extracted[path]

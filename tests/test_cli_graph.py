@@ -163,7 +163,7 @@ def test_build_skips_unchanged_and_replaces_changed(tmp_path):
     (corpus / "other.txt").unlink()
     (corpus / "empty.txt").write_bytes(b"")
     fourth = run("build", corpus, "--data", store)
-    assert fourth.returncode == 0 and fourth.stdout.startswith("added 0, replaced 0, skipped 1, removed 1, rejected 1")
+    assert fourth.returncode == 3 and fourth.stdout.startswith("added 0, replaced 0, skipped 1, removed 1, rejected 1")
     assert "empty.txt: file is empty" in fourth.stderr
     assert json.loads(run("documents", "--format", "json", "--data", store).stdout)[0]["id"] == "mini"
 
