@@ -5,6 +5,15 @@ Widgets, caching and rendering only: every table and graph comes from `graph.que
 reaches the page through `viz.md_escape` (markdown), `viz.highlight`/`viz.tooltip` (HTML),
 dataframes and charts (drawn as text), never through ``unsafe_allow_html``.
 
+Nothing a document says becomes a link, an image or an element: markdown is escaped down to
+``:`` and ``.`` (no autolinks), headings carry no anchors, download names are cut to
+letters and digits (`viz.file_stem`).
+
+Visitors only read. The store is built when there is none; rebuilding it when the corpus
+changed, and the "Reload corpus" button, need ``POLICYKG_ADMIN=1`` (``policykg app --admin``).
+SPARQL from the Query view never reaches another server: `KG.sparql` refuses SERVICE and
+LOAD, and lets ``POLICYKG_MAX_QUERIES`` queries run at once (`graph.guard`).
+
 Environment: ``POLICYKG_DATA`` (default ``./data``) holds the store, ``POLICYKG_CORPUS``
 (default the repository's ``corpus/``) the documents it is built from. Deep links:
 ``?agency=市版权局``, ``?task=<task id>``, ``?view=network&mode=bipartite&limit=500``.
@@ -22,8 +31,8 @@ import streamlit as st
 from graph import export as ex
 from graph import query as q
 from graph import viz
-from graph.store import one_line
-from graph.viz import md_escape
+from graph.store import GraphStore, one_line
+from graph.viz import file_stem, md_escape
 
 ROOT = Path(__file__).resolve().parent
 VIEWS = {
@@ -58,6 +67,11 @@ def corpus_dir() -> str:
     return os.environ.get("POLICYKG_CORPUS") or str(ROOT / "corpus")
 
 
+def is_admin() -> bool:
+    """Tell whether this server lets visitors rebuild the store (POLICYKG_ADMIN=1, policykg app --admin)."""
+    return os.environ.get("POLICYKG_ADMIN", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 # --------------------------------------------------------------------------- the graph, opened once
 
 
@@ -68,17 +82,21 @@ def _slot(data: str, corpus: str) -> dict:
 
 
 def open_graph(rebuild: bool = False) -> q.KG:
-    """Return the KG, building the store first (with a progress bar) when missing or stale."""
+    """Return the KG, building the store first (with a progress bar) when missing, or stale for an admin."""
     slot = _slot(data_dir(), corpus_dir())
+    rebuild = rebuild and is_admin()
     with slot["lock"]:
         if slot["kg"] is None or rebuild:
+            # A visitor's first request may build a missing store; only an admin server rebuilds one.
+            has_store = GraphStore(q.data_path(data_dir()) / "store").live_version() is not None
+            corpus = corpus_dir() if is_admin() or not has_store else None
             bar = st.progress(0.0, text="正在打开知识图谱 Opening the knowledge graph…")
 
             def progress(done: int, total: int, message: str) -> None:
                 bar.progress(min(done / max(total, 1), 1.0), text=md_escape(message))
 
             old = slot["kg"]
-            slot["kg"] = q.open_kg(data_dir(), corpus_dir(), progress=progress)
+            slot["kg"] = q.open_kg(data_dir(), corpus, progress=progress)
             if old is not None:
                 old.close()
             bar.empty()
@@ -186,7 +204,7 @@ def view_overview(kg: q.KG) -> None:
     else:
         doc_id = docs[0]["id"]
     doc = next(d for d in docs if d["id"] == doc_id)
-    st.header(md_escape(doc["title"]))
+    st.header(md_escape(doc["title"]), anchor=False)
     outline = kg.outline(doc_id)
     counts = {k: sum(1 for r in outline if r["kind"] == k) for k in q.KINDS}
     cols = st.columns(6)
@@ -268,7 +286,7 @@ def view_bureau(kg: q.KG) -> None:
                 st.button(md_escape(s), key=f"suggest-{i}", on_click=go, args=("bureau",), kwargs={"agency": s})
         return
     rows = kg.agency_tasks(agency["iri"], roles=roles) if roles else []
-    st.subheader(md_escape(agency["name"]))
+    st.subheader(md_escape(agency["name"]), anchor=False)
     if agency["aliases"]:
         st.caption("又称 Also written: " + md_escape("、".join(agency["aliases"])))
     by_role = {r: sum(1 for x in rows if x["role"] == r) for r in ROLES}
@@ -280,16 +298,17 @@ def view_bureau(kg: q.KG) -> None:
         st.info("没有符合所选职责的任务 No task with the chosen roles.")
         return
     table = ex.bureau_table(rows)
-    stem = f"分工表-{agency['name']}"
+    stem = f"分工表-{file_stem(agency['name'])}"
+    own = file_stem(agency["name"])
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("CSV", ex.to_csv(table).encode("utf-8-sig"), f"{stem}.csv", "text/csv",
                        key="dl-csv", on_click="ignore")
     d2.download_button("Excel (.xlsx)", ex.to_xlsx(table), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="dl-xlsx", on_click="ignore")
-    d3.download_button("Turtle", lambda: kg.export("turtle", agency=agency["name"]), f"{agency['name']}.ttl",
+    d3.download_button("Turtle", lambda: kg.export("turtle", agency=agency["name"]), f"{own}.ttl",
                        "text/turtle", key="dl-ttl", on_click="ignore")
-    d4.download_button("JSON-LD", lambda: kg.export("json-ld", agency=agency["name"]), f"{agency['name']}.jsonld",
+    d4.download_button("JSON-LD", lambda: kg.export("json-ld", agency=agency["name"]), f"{own}.jsonld",
                        "application/ld+json", key="dl-jsonld", on_click="ignore")
     st.dataframe([dict(zip(table[0], line)) for line in table[1:]], hide_index=True, width="stretch")
     partners = kg.coassigned(agency["iri"])
@@ -334,7 +353,7 @@ def view_task(kg: q.KG) -> None:
     if not task_id:
         return
     t = kg.task(task_id)
-    st.subheader(md_escape(label[t["id"]]))
+    st.subheader(md_escape(label[t["id"]]), anchor=False)
     st.caption(md_escape(" › ".join(x for x in (t["doc_title"], t["part_title"], t["section_title"]) if x)))
 
     marks = []
@@ -482,7 +501,9 @@ def view_query(kg: q.KG) -> None:
     timeout = c2.number_input("时限（秒）Time limit (s)", 1.0, 120.0, 10.0, key="sparql_timeout")
     if st.button("运行 Run", key="run-sparql", type="primary"):
         try:
-            st.session_state["sparql_result"] = ("ok", kg.sparql(text, limit=int(limit), timeout=float(timeout)))
+            # allow_service stays False: the page never lets a query call another server.
+            st.session_state["sparql_result"] = ("ok", kg.sparql(text, limit=int(limit), timeout=float(timeout),
+                                                                 allow_service=False))
         except Exception as exc:  # noqa: BLE001 - any failure of a user's query is a message, never a traceback
             st.session_state["sparql_result"] = ("error", one_line(exc))
     outcome = st.session_state.get("sparql_result")
@@ -529,8 +550,8 @@ def view_export(kg: q.KG) -> None:
                        format_func=lambda n: f"{n} — {ex.FORMATS[n].description}")
     spec = ex.FORMATS[fmt]
     selection = {} if scope == "all" or ref is None else {scope: ref}
-    stem = "policykg" if not selection else f"policykg-{scope}-{str(ref).rsplit('/', 1)[-1]}"
-    st.download_button(f"下载 Download {stem}.{spec.extension}",
+    stem = "policykg" if not selection else f"policykg-{scope}-{file_stem(str(ref).rsplit('/', 1)[-1])}"
+    st.download_button(md_escape(f"下载 Download {stem}.{spec.extension}"),
                        lambda: kg.export(fmt, depth=int(depth), **selection), f"{stem}.{spec.extension}",
                        spec.media_type, key="dl-export", on_click="ignore", type="primary")
 
@@ -545,7 +566,7 @@ def main() -> None:
     with st.sidebar:
         st.title("policykg")
         view = st.radio("视图 View", list(VIEWS), key="view", format_func=VIEWS.get)
-        rebuild = st.button("重新载入语料 Reload corpus", key="reload")
+        rebuild = is_admin() and st.button("重新载入语料 Reload corpus", key="reload")
     try:
         kg = open_graph(rebuild=rebuild)
     except q.QueryError as exc:

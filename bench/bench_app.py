@@ -1,6 +1,7 @@
 """Benchmark the app as users meet it: ready time, switching bureau, drawing a 500-node network.
 
-    python bench/bench_app.py
+    python bench/bench_app.py              # everything, then the load run
+    python bench/bench_app.py --load-only  # only the load run
 
 Not a test: prints figures measured in one run (machines here are shared and noisy), and
 never fails on a timing. Goals (issue 4):
@@ -10,18 +11,27 @@ never fails on a timing. Goals (issue 4):
 - switching bureau: <= 300 ms of server time (the script's rerun, measured with AppTest);
 - the network view with 500 nodes drawn in the browser: <= 3 s.
 
+Load run (issue 9): 8 browser sessions at once, each switching bureau and view for 60 s.
+It reports the median and 95th percentile of the server time per rerun (each run of the
+script timed on the server, by a wrapper that runs app.py and logs its duration), the errors
+(exceptions or error boxes on the page, actions that time out), and the RSS of the server
+after a warm-up visit of every view and at the end. Goals: 0 errors, median <= 300 ms,
+memory flat.
+
 Everything is built into temporary folders: never the repository's ./data.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -151,10 +161,130 @@ def network_draw(browser, data: Path, corpus: Path, limit: int = 500) -> dict[st
     return out
 
 
+# Runs app.py as Streamlit would and appends each run's server time (ms) to $BENCH_RUN_LOG.
+_TIMED_APP = """import os, time
+_t = time.perf_counter()
+try:
+    exec(compile(open({app!r}, encoding="utf-8").read(), {app!r}, "exec"), {{"__name__": "__main__", "__file__": {app!r}}})
+finally:
+    with open(os.environ["BENCH_RUN_LOG"], "a") as _f:
+        _f.write(f"{{(time.perf_counter() - _t) * 1000:.1f}}\\n")
+"""
+_IDLE = "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'"
+_VIEWS = ["总览 Overview", "任务 Task", "网络 Network", "查询 Query", "导出 Export"]
+
+
+def rss_kb(pid: int) -> int:
+    """Return the resident memory of a process and its children, in kB (from /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+async def _session(browser, base: str, index: int, seconds: float) -> tuple[int, int]:
+    """Drive one session: bureau by bureau, view by view, until `seconds` pass; return (errors, actions)."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = await context.new_page()
+    errors = actions = 0
+    await page.goto(f"{base}/?agency=" + quote(BUREAUS[index % len(BUREAUS)]), timeout=120_000)
+    await page.get_by_text("版本", exact=False).first.wait_for(timeout=120_000)
+    await page.wait_for_function(_IDLE, timeout=120_000)
+    end = time.monotonic() + seconds
+    step = index
+    while time.monotonic() < end:
+        step += 1
+        actions += 1
+        try:
+            if step % 2:  # a bureau: the sidebar's view, then the name typed into the box
+                await page.get_by_text("我的单位 My bureau", exact=True).click(timeout=30_000)
+                await page.wait_for_function(_IDLE, timeout=60_000)
+                box = page.locator("[data-testid=stSelectbox] input").first
+                await box.click(timeout=30_000)
+                await box.fill(BUREAUS[step % len(BUREAUS)])
+                await box.press("Enter")
+            else:  # another view
+                await page.get_by_text(_VIEWS[(step // 2) % len(_VIEWS)], exact=True).click(timeout=30_000)
+            await page.wait_for_timeout(150)
+            await page.wait_for_function(_IDLE, timeout=60_000)
+            if await page.locator("[data-testid=stException], [data-testid=stAlertContentError]").count():
+                errors += 1
+        except Exception:  # noqa: BLE001 - a timeout or a vanished element is an error of the run, counted
+            errors += 1
+    await context.close()
+    return errors, actions
+
+
+def load_run(data: Path, corpus: Path, sessions: int = 8, seconds: float = 60.0) -> dict:
+    """Run `sessions` browser sessions at once against one server for `seconds`; return the figures."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    script, log = folder / "timed_app.py", folder / "runs.log"
+    script.write_text(_TIMED_APP.format(app=str(ROOT / "app.py")), encoding="utf-8")
+    os.environ["BENCH_RUN_LOG"] = str(log)
+    pid, base = start_app(data, corpus, script)
+    try:
+        async def go():
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                warm = await browser.new_page()
+                for query in ("", "view=bureau", "view=task", "view=network", "view=query", "view=export",
+                              "agency=" + quote(BUREAUS[0])):
+                    await warm.goto(f"{base}/?{query}", timeout=120_000)
+                    await warm.get_by_text("版本", exact=False).first.wait_for(timeout=120_000)
+                    await warm.wait_for_function(_IDLE, timeout=120_000)
+                await warm.close()
+                rss_start = rss_kb(pid)
+                log.write_text("")  # the warm-up's runs are not counted
+                results = await asyncio.gather(*(_session(browser, base, i, seconds) for i in range(sessions)))
+                await browser.close()
+                return rss_start, results
+
+        rss_start, results = asyncio.run(go())
+        rss_end = rss_kb(pid)
+    finally:
+        stop(pid)
+        os.environ.pop("BENCH_RUN_LOG", None)
+    runs = sorted(float(x) for x in log.read_text().split())
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"sessions": sessions, "seconds": seconds, "runs": len(runs),
+            "actions": sum(a for _, a in results), "errors": sum(e for e, _ in results),
+            "median_ms": statistics.median(runs) if runs else float("nan"),
+            "p95_ms": runs[min(len(runs) - 1, int(0.95 * len(runs)))] if runs else float("nan"),
+            "rss_start_mb": rss_start / 1024, "rss_end_mb": rss_end / 1024}
+
+
+def print_load(r: dict) -> None:
+    print(f"load: {r['sessions']} sessions for {r['seconds']:.0f} s, {r['actions']} actions, {r['runs']} reruns: "
+          f"server time per rerun median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms  goal median <= 300 ms")
+    print(f"load: errors {r['errors']}  goal 0; server RSS {r['rss_start_mb']:.0f} MB at start, "
+          f"{r['rss_end_mb']:.0f} MB at end ({r['rss_end_mb'] / r['rss_start_mb']:.2f}x)  goal flat")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     corpus = ROOT / "corpus"
+    if "--load-only" in sys.argv[1:]:
+        with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+            from graph.query import open_kg
+
+            open_kg(Path(tmp) / "data", corpus).close()
+            print_load(load_run(Path(tmp) / "data", corpus))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp, sync_playwright() as p:
         tmp = Path(tmp)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -186,6 +316,11 @@ def main() -> None:
             print(f"network view, {nodes} nodes drawn, {what}: {elapsed:5.2f} s from navigation to canvas "
                   f"({in_frame:.2f} s inside the frame)  goal <= 3 s")
         browser.close()
+    with tempfile.TemporaryDirectory(prefix="bench-app-load-") as tmp:
+        from graph.query import open_kg
+
+        open_kg(Path(tmp) / "data", corpus).close()
+        print_load(load_run(Path(tmp) / "data", corpus))
 
 
 if __name__ == "__main__":

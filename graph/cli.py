@@ -137,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a variable of the query (a string)")
     s.add_argument("--update", action="store_true", help="allow a SPARQL update (writes a new store version)")
+    s.add_argument("--allow-service", action="store_true",
+                   help="allow SERVICE (federation) and, with --update, LOAD: the server then fetches the URLs "
+                        "the query names; refused by default")
     s.add_argument("--limit", type=int, metavar="N", help="keep the first N rows")
     s.add_argument("--timeout", type=float, metavar="S", help="stop a query running longer than S seconds")
     s.set_defaults(func=cmd_sparql)
@@ -163,8 +166,17 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_export)
 
     s = _sub(sub, "app", "open the browser app (streamlit)",
-             "Run the Streamlit app (app.py) on the store of --data.", "policykg app --port 8501", common)
-    s.add_argument("--port", type=int, default=8501)
+             "Run the Streamlit app (app.py) on the store of --data. The process becomes Streamlit, so SIGTERM "
+             "and SIGINT stop the server. Read-only for visitors: rebuilding or reloading the corpus from the "
+             "page needs --admin (or POLICYKG_ADMIN=1); SPARQL SERVICE and LOAD are always refused.",
+             "policykg app --address 0.0.0.0 --port 8501 --data /srv/policykg/data", common)
+    s.add_argument("--port", type=int, default=8501, help="TCP port (default 8501)")
+    s.add_argument("--address", default="127.0.0.1", metavar="ADDR",
+                   help="address to listen on (default 127.0.0.1, loopback only; 0.0.0.0 for every interface)")
+    s.add_argument("--admin", action="store_true",
+                   help="let visitors rebuild the store from the corpus (the Reload corpus button)")
+    s.add_argument("--max-queries", type=int, metavar="N",
+                   help="heavy SPARQL queries run at once; others wait, then are told busy (default: cores)")
     s.set_defaults(func=cmd_app)
     return p
 
@@ -385,7 +397,8 @@ def cmd_sparql(args) -> int:
     rdf = tuple(n for n, f in FORMATS.items() if f.kind == "rdf")
     fmt = _check_format(args.format, ("table", "csv", "json", *rdf))
     with _open(args) as kg:
-        result = kg.sparql(text, update=args.update, limit=args.limit, timeout=args.timeout)
+        result = kg.sparql(text, update=args.update, limit=args.limit, timeout=args.timeout,
+                           allow_service=args.allow_service)
     if result.kind == "update":
         print(f"policykg: {result.message}", file=sys.stderr)
         return 0
@@ -429,25 +442,38 @@ def cmd_export(args) -> int:
 
 
 def cmd_app(args) -> int:
-    """Run `streamlit run app.py`; the app opens the store of --data."""
-    import subprocess
+    """Become `streamlit run app.py` (exec, not a child): the app opens the store of --data.
+
+    Replacing this process rather than starting a child means a signal sent to the pid that
+    was started (systemd, a supervisor, Ctrl-C, a test) reaches the server itself, and no
+    orphan keeps listening on the port.
+    """
     from pathlib import Path
+
+    from graph.query import QueryError
 
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.is_file():
-        from graph.query import QueryError
-
         raise QueryError(f"no app at {app}")
+    if args.max_queries is not None and args.max_queries < 1:
+        raise QueryError(f"--max-queries wants at least 1, not {args.max_queries}")
     env = dict(os.environ)
     if args.data:
         env["POLICYKG_DATA"] = os.path.abspath(args.data)
     if getattr(args, "corpus", None) and os.path.isdir(args.corpus):
         env["POLICYKG_CORPUS"] = os.path.abspath(args.corpus)
+    if args.admin:
+        env["POLICYKG_ADMIN"] = "1"
+    if args.max_queries is not None:
+        env["POLICYKG_MAX_QUERIES"] = str(args.max_queries)
     # Streamlit opens a browser where there is a display and stays headless where there is none.
-    # Loopback only (no external-IP lookup, nothing exposed), no usage statistics.
+    # No usage statistics; loopback unless --address says otherwise.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env)
+           "--server.address", args.address, "--browser.gatherUsageStats", "false"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 def main(argv=None) -> int:

@@ -1782,13 +1782,22 @@ class KG:
     # ---- SPARQL
 
     def sparql(self, query: str, *, update: bool = False, limit: int | None = None,
-               timeout: float | None = None) -> SparqlResult:
+               timeout: float | None = None, allow_service: bool = False) -> SparqlResult:
         """Run SPARQL: SELECT, ASK, CONSTRUCT or DESCRIBE; an update only with ``update=True``.
 
         The default graph is the union of every stored graph (manifest left out); the
         project's prefixes (pkg, eli, oa, org, prov, skos, dct, …) need not be declared.
         ``limit`` keeps the first rows; ``timeout`` (seconds) stops a query that runs longer.
+        SERVICE and LOAD are refused unless ``allow_service=True`` (`graph.guard.check`), and
+        at most N queries run at once in this process (`graph.guard.slot`).
         """
+        from . import guard
+
+        guard.check(query, allow_service=allow_service)
+        with guard.slot():
+            return self._sparql(query, update, limit, timeout)
+
+    def _sparql(self, query: str, update: bool, limit: int | None, timeout: float | None) -> SparqlResult:
         if is_update(query):
             if not update:
                 raise refuse_update(query)

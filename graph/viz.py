@@ -44,6 +44,7 @@ __all__ = [
     "ROLE_LABELS",
     "centrality",
     "external_resources",
+    "file_stem",
     "highlight",
     "legend_html",
     "md_escape",
@@ -89,15 +90,40 @@ _LABEL_CHARS = 14  # longer labels are cut on the canvas; the tooltip has the wh
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=:])")
+# GFM's autolinker runs on the text after markdown has undone its escapes, so `http\://a`
+# still becomes a link. A word joiner (U+2060, invisible, no break) where it looks defeats it:
+# before "://", between "www" and ".", after "@".
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=www)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def md_escape(text: object) -> str:
-    """Return `text` escaped for Streamlit markdown: every character shows as itself.
+    """Return `text` escaped for Streamlit markdown: every character shows as itself, nothing links.
 
     >>> md_escape("<img src=x> *粗* [a](javascript:b)")
     '\\\\<img src\\\\=x\\\\> \\\\*粗\\\\* \\\\[a\\\\]\\\\(javascript\\\\:b\\\\)'
+    >>> md_escape("http://evil.invalid www.x.cn a@b.cn").replace(WORD_JOINER, "|")
+    'http|\\\\://evil\\\\.invalid www|\\\\.x\\\\.cn a@|b\\\\.cn'
     """
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    text = _AUTOLINK.sub(WORD_JOINER, str(text))
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+_NOT_IN_NAME = re.compile(r"[^\w\u3000-\u303f\uff08\uff09-]+")
+
+
+def file_stem(text: object, limit: int = 60) -> str:
+    """Return `text` as a file name stem: letters, digits, CJK, ``-``, ``（）``; every other run as ``_``.
+
+    Document text names downloads; cut down so, it cannot carry a path, markup or a URL.
+
+    >>> file_stem("<img src=x>[a](http://evil.invalid/b)")
+    'img_src_x_a_http_evil_invalid_b'
+    >>> file_stem("广州市市场监督管理局（知识产权局）")
+    '广州市市场监督管理局（知识产权局）'
+    """
+    stem = _NOT_IN_NAME.sub("_", str(text)).strip("_")[:limit].strip("_")
+    return stem or "policykg"
 
 
 def tooltip(*lines: object) -> str:

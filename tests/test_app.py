@@ -6,12 +6,13 @@ Each test builds (once per module) a store in a temporary folder: never the repo
 from __future__ import annotations
 
 import csv
+import shutil
 import io
 import re
 from pathlib import Path
 
 import pytest
-
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from graph import export as ex  # noqa: E402
@@ -25,6 +26,9 @@ HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 SEED = "guangzhou-ip-plan-2021-2025"
 EVIL = "<img src=x onerror=alert(1)>"
 LIVE_TAG = re.compile(r"(?<!\\)<\s*/?\s*(img|svg|script)", re.I)  # a tag markdown would not escape
+# What GFM autolinks once markdown has undone its escapes: a URL, a www. name, an e-mail address.
+AUTOLINK = re.compile(r"(?i)[a-z]://|www\.|\w@\w")
+URL_AGENCY = "http://evil.invalid/x[x](http://evil.invalid/a)![x](http://evil.invalid/b.png)中心"
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +346,7 @@ def _no_live_markup(at: AppTest) -> None:
     markdown += [b.label for b in at.button] + [e.label for e in at.expander]
     for text in markdown:
         assert not LIVE_TAG.search(text), text
+        assert not AUTOLINK.search(unescape_md(text)), text
     for h in at.html:
         assert "<img" not in h.value and "<svg" not in h.value and "<script" not in h.value
     for f in at.get("iframe"):
@@ -350,19 +355,34 @@ def _no_live_markup(at: AppTest) -> None:
 
 
 @pytest.mark.parametrize("params", [{}, {"agency": EVIL}, {"task": "hostile-plan/t1"}, {"view": "network"},
-                                    {"view": "export"}])
+                                    {"view": "export"}, {"agency": URL_AGENCY}, {"task": "hostile-plan/t4"},
+                                    {"agency": "市版权局"}])
 def test_hostile_names_show_as_text_in_every_view(hostile_app, params):
     at = ok(hostile_app(**params))
     _no_live_markup(at)
     shown = unescape_md(texts(at)) + "".join(re.sub(r"<[^>]+>", "", h.value) for h in at.html)
-    if params.get("agency"):
+    if params.get("agency") == EVIL:
         assert unescape_md(at.subheader[0].value) == EVIL  # the name, literally
         assert EVIL in set(at.dataframe[0].value["原文写法"])
-    if params.get("task"):
+    if params.get("task") == "hostile-plan/t4":
+        assert "4 建设http://evil.invalid/x平台[x](http://evil.invalid/a)与![x](http://evil.invalid/b.png)工程" in \
+            unescape_md(at.subheader[0].value).replace(viz.WORD_JOINER, "")
+    if params.get("task") == "hostile-plan/t1":
         assert "建设<img src=x onerror=alert(1)>平台" in shown.replace("&lt;", "<").replace("&gt;", ">")
         assert "专栏 1 <img src=x onerror=alert(1)>工程" in [unescape_md(e.label) for e in at.expander]
     if not params:
         assert "（一）<svg onload=window.__pwned=1>节" in shown
+        shown = shown.replace(viz.WORD_JOINER, "")
+        assert "（三）http://evil.invalid/x 链接[x](http://evil.invalid/a)图片![x](http://evil.invalid/b.png)节" in shown
+    if params.get("agency") == URL_AGENCY:
+        assert unescape_md(at.subheader[0].value).replace(viz.WORD_JOINER, "") == URL_AGENCY
+
+
+@pytest.mark.parametrize("name", [EVIL, URL_AGENCY, "../../etc/passwd", "=HYPERLINK(\"http://example.invalid\")", ""])
+def test_download_names_from_document_text_carry_no_markup_path_or_url(name):
+    stem = viz.file_stem(name)
+    assert stem and re.fullmatch(r"[\w（）-]+", stem), stem
+    assert "//" not in stem and not stem.startswith(".")
 
 
 def test_hostile_network_views(hostile_app):
@@ -387,3 +407,40 @@ def test_network_deep_link_sets_mode_and_limit(app):
     assert at.radio(key="net_mode").value == "collaboration"
     assert at.slider(key="net_limit").value == 40
     assert at.query_params == {"view": "network", "mode": "collaboration", "limit": "40"}
+
+
+# --------------------------------------------------------------------------- administration
+
+
+def _version(at: AppTest) -> str:
+    return next(c.value for c in at.sidebar.caption if "版本" in c.value).rsplit(" ", 1)[-1].replace("\\", "")
+
+
+def test_visitors_cannot_reload_or_rebuild(monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(HOSTILE, corpus)
+    data = tmp_path / "data"
+    open_kg(data, corpus).close()
+    monkeypatch.delenv("POLICYKG_ADMIN", raising=False)
+    at = ok(_app(monkeypatch, data, corpus))
+    assert "reload" not in [b.key for b in at.button]
+    before = _version(at)
+    plan = corpus / "hostile-plan.txt"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n5.新增任务。（牵头单位：市版权局）\n", encoding="utf-8")
+    st.cache_resource.clear()  # a fresh server process, as after a restart
+    at = ok(_app(monkeypatch, data, corpus))  # a new session on a stale store: it reads, it does not build
+    assert _version(at) == before
+
+
+def test_an_admin_server_rebuilds_a_stale_store_and_offers_reload(monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(HOSTILE, corpus)
+    data = tmp_path / "data"
+    open_kg(data, corpus).close()
+    plan = corpus / "hostile-plan.txt"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n5.新增任务。（牵头单位：市版权局）\n", encoding="utf-8")
+    monkeypatch.setenv("POLICYKG_ADMIN", "1")
+    at = ok(_app(monkeypatch, data, corpus))
+    assert _version(at) != "v000001"
+    at.button(key="reload").click().run()
+    ok(at)

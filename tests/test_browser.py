@@ -28,6 +28,19 @@ ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SEED = "guangzhou-ip-plan-2021-2025"
 EVIL = "<img src=x onerror=alert(1)>"
+# Markdown a document may hold (tests/fixtures/hostile): none of it may become a link or an image.
+URL_AGENCY = "http://evil.invalid/x[x](http://evil.invalid/a)![x](http://evil.invalid/b.png)中心"
+LINK_TASK = "4 建设http://evil.invalid/x平台[x](http://evil.invalid/a)与![x](http://evil.invalid/b.png)工程"
+GENEROUS = 120_000  # ms; a loaded 2-core machine builds the store and draws the page slowly, not wrongly
+READY = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-stale=true]')) return false;
+  return [...document.querySelectorAll('[data-testid=stSidebar] [data-testid=stCaptionContainer]')]
+    .some(e => e.textContent.includes('版本'));
+}"""
+EVIL_ELEMENTS = ("a[href*='evil.invalid'], img[src*='evil.invalid'], [srcset*='evil.invalid'], "
+                 "link[href*='evil.invalid'], iframe[src*='evil.invalid'], source[src*='evil.invalid']")
 
 
 
@@ -74,12 +87,16 @@ class Page:
 
     def open(self, query: str = "") -> None:
         """Load the app at `?query` and wait until the script has run and the page is still."""
-        self.page.goto(f"{self.base}/{'?' + query if query else ''}")
+        self.page.goto(f"{self.base}/{'?' + query if query else ''}", timeout=GENEROUS)
         self.settle()
 
-    def settle(self, timeout: float = 60_000) -> None:
-        self.page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
-        self.page.wait_for_load_state("networkidle")
+    def settle(self, timeout: float = GENEROUS) -> None:
+        """Wait for Streamlit's own signals, never for network idle (a busy machine keeps it from coming).
+
+        The first run is over when the sidebar's version line (drawn once the graph is open)
+        is there, the script is not running and no element is left stale from a rerun.
+        """
+        self.page.wait_for_function(READY, timeout=timeout, polling=100)
 
     def graph_frame(self, timeout: float = 15_000):
         """Return the iframe that holds the vis-network drawing, once it has drawn."""
@@ -240,10 +257,10 @@ def test_hostile_document_runs_no_script(browser, hostile_app):
                 assert tip.locator("img").count() == 0
                 p.shot("hostile-network")
             if literal:
-                p.page.get_by_text(literal, exact=False).first.wait_for(timeout=20_000)
+                p.page.get_by_text(literal, exact=False).first.wait_for(timeout=GENEROUS)
             if query == "":
                 p.page.get_by_text("一、主要任务").click()  # open the outline: section and box titles show
-                p.page.get_by_text("<svg onload=window.__pwned=1>节", exact=False).first.wait_for(timeout=20_000)
+                p.page.get_by_text("<svg onload=window.__pwned=1>节", exact=False).first.wait_for(timeout=GENEROUS)
             p.page.wait_for_timeout(300)
             assert p.dialogs == [], f"{query}: a script ran: {p.dialogs}"
             assert all(flag is None for flag in p.flags()), f"{query}: window.__pwned was set"
@@ -253,5 +270,52 @@ def test_hostile_document_runs_no_script(browser, hostile_app):
         p.open(f"agency={quote(EVIL)}")
         p.shot("hostile-bureau")
         assert p.remote == []
+    finally:
+        p.page.close()
+
+
+LINK_VIEWS = {  # query → text from the document that must show there, literally
+    "": "（三）http://evil.invalid/x 链接[x](http://evil.invalid/a)图片![x](http://evil.invalid/b.png)节",
+    f"agency={quote(URL_AGENCY)}": URL_AGENCY,
+    f"agency={quote('市版权局')}": LINK_TASK,
+    "task=hostile-plan/t4": LINK_TASK,
+    "view=network": None,
+    "view=query": None,
+    "view=export": None,
+}
+
+
+def test_document_markdown_becomes_no_link_and_no_image(browser, hostile_app):
+    """A bare URL, a markdown link and a markdown image in a section title, a task title and an
+    agency name show as text: no <a> or <img> points at them, in the page or any frame, and
+    nothing is requested from their host."""
+    p = Page(browser, hostile_app)
+    try:
+        for query, literal in LINK_VIEWS.items():
+            p.open(query)
+            if query == "":
+                p.page.get_by_text("一、主要任务").click()
+            if query == "view=network":
+                p.graph_frame(timeout=GENEROUS)
+            if query == "view=export":
+                p.page.get_by_text("单位 agency", exact=True).first.click()  # an agency scope names the file
+                p.settle()
+            if literal:
+                # what a reader sees: the word joiners that keep markdown from autolinking are invisible
+                p.page.wait_for_function("t => document.body.innerText.replaceAll('\\u2060', '').includes(t)",
+                                         arg=literal, timeout=GENEROUS)
+            p.page.wait_for_timeout(300)
+            for frame in p.page.frames:
+                found = frame.evaluate(f"""() => [...document.querySelectorAll("{EVIL_ELEMENTS}")]
+                                             .map(e => e.outerHTML.slice(0, 200))""")
+                assert found == [], f"{query}: live markup from the document: {found}"
+                # a link or image to anywhere but the app itself (same-page anchors carry the query string)
+                away = frame.evaluate("""() => [...document.querySelectorAll('a[href], img[src]')]
+                    .map(e => e.href || e.src).filter(u => { try { const h = new URL(u).hostname;
+                      return h && h !== '127.0.0.1'; } catch (e) { return true; } })""")
+                assert away == [], f"{query}: {away}"
+        assert [u for u in p.remote if "evil.invalid" in u] == [], p.remote
+        assert p.remote == []
+        assert p.dialogs == []
     finally:
         p.page.close()
