@@ -73,7 +73,7 @@ SUBDIVISION = "处科室股队所站"
 # Zones name their bodies with a prefix of their own: 园区科创委、经发委 → 园区经发委.
 ZONE_PREFIXES = ("高新区", "经开区", "开发区", "自贸区", "园区", "新区", "片区", "管委会")
 # A name that carries its own level inside it (丙行省分行, 人行某中心支行) shares no prefix.
-OWN_LEVEL = re.compile(r".[省市区县](?:分行|分署|委)|分行|支行|分署|监管局$")
+OWN_LEVEL = re.compile(r".[省市区县](?:分行|分署|委)|分行|支行|分署|新区|开发区|高新区|园区|片区|自贸区|试验区")
 BODY = "局委厅部院办会府署行"
 LEVELS = "省市区县州旗镇乡"
 JUNK = " \u3000\t\n：:，,；;、。"
@@ -90,12 +90,17 @@ def _alternation(words) -> str:
 
 LABEL = re.compile(rf"(?P<word>{_alternation(LABEL_WORDS)})(?:{_alternation(LABEL_NOUNS)})\s*[：:]")
 CUE = re.compile(rf"(?P<etc>{_alternation(CLOSERS)})?(?P<cue>{_alternation(CUE_WORDS)})$")
+CUE_INSIDE = re.compile(rf"(?P<etc>{_alternation(CLOSERS)})?(?P<cue>牵头|配合|参与|协同|负责)(?!单位|部门|机构)(?=[\u4e00-\u9fff]{{2,}})")
+# A deadline written without its label, as a piece of the clause: 2025年10月底前完成, 长期坚持.
+BARE_DEADLINE = re.compile(r"^(?P<value>\d{4}\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?(?:底|末)?(?:前|以前)?|长期坚持|持续推进)"
+                           r"(?:完成|实现|建成|出台|见效)?$")
 DEADLINE = re.compile(rf"(?:{_alternation(DEADLINE_LABELS)})\s*[：:]\s*(?P<value>[^，,；;。）)〕\]】\n]+)")
 # Rules, in the wordings seen across issuers.
 FIRST_IS_LEAD = re.compile(
+    r"(?:(?P<back>上述|以上|前述)(?:各项)?(?:任务|工作|事项)?(?:中)?[，,]?\s*)?"
     r"(?:各项任务|各项工作|以下|下列)?(?:中)?"
     r"(?:列|排|位)[在于名]?(?:第[一1１]位|第[一1１]|首位|首|最前面|最前|前面)(?:的|者)?(?:部门|单位)?(?:的)?"
-    r"(?:为|是)(?:牵头|主责)(?:单位|部门)?(?:[，,]\s*(?:其他|其余)[^，,。；;）)]{0,20})?(?:[，,]?\s*下同)?"
+    r"(?:为|是)(?:牵头|主责)(?:单位|部门)?(?:[，,]\s*(?P<others>(?:其他|其余)[^，,。；;）)]{0,20}))?(?:[，,]?\s*下同)?"
 )
 ADDED_RULE = re.compile(
     r"(?:以下|下列|具体)(?:各项)?(?:任务|工作|事项)?[^。\n，,]{0,6}?均(?:需|由|要|应|须|涉及)(?P<who>[^，。,；;\n]{1,30}?)"
@@ -128,6 +133,13 @@ class Rule:
     kind: str  # "first-is-lead" | "added"
     span: Span  # the rule as written
     who: tuple[Name, ...] = ()  # the units added to every later clause ("added")
+    others: Role | None = None  # first-is-lead: the role of the units after the first (其余为配合单位)
+    backward: bool = False  # it governs the clauses before it (上述任务中，列第一位的为牵头单位)
+
+
+def _first_rule(m: re.Match, text: str, start: int) -> Rule:
+    others = Role.COOPERATE if m.group("others") and "配合" in m.group("others") else None
+    return Rule("first-is-lead", Span.of(text, start + m.start(), start + m.end()), (), others, bool(m.group("back")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +251,30 @@ def looks_like_clause(content: str) -> bool:
     return False
 
 
+STRICT_SUFFIXES = tuple("局委厅部办院署会关处室府司") + ("银行", "分行", "支行", "中心", "单位", "部门", "政府", "管委会")
+
+
+def names_only(content: str) -> bool:
+    """Tell whether a bracket holds nothing but agency names (a clause with no role word).
+
+    >>> names_only("省工业和信息化厅、发展改革委，各设区市人民政府"), names_only("含国家级开发区"), names_only("WIPO")
+    (True, False, False)
+    """
+    probe = content.translate(T2S).strip(JUNK)
+    if not probe or re.search(r"[：:。“”《》]|\d", probe):
+        return False
+    pieces = [p.strip(JUNK) for _, p in split_top(probe, "、，,；;")]
+    out = []
+    for p in pieces:
+        if not p:
+            continue
+        p = _clean(p)[0]
+        out.extend(x for x in re.split(r"等和|及|和", p) if x) if not p.endswith(STRICT_SUFFIXES) else out.append(p)
+    return bool(out) and all(
+        len(p) >= 3 and p not in STRICT_SUFFIXES and not p.startswith(("含", "包括", "如", "即", "指", "简称", "以下", "不含", "其中"))
+        and (re.sub(r"[（(][^（()）]*[）)]$", "", p).endswith(STRICT_SUFFIXES) or p.startswith("各")) for p in out)
+
+
 def _lead_names(s: str) -> str:
     """Return the last name of a list (for the shape test)."""
     s = s.strip(JUNK)
@@ -251,17 +287,23 @@ def _lead_names(s: str) -> str:
 
 # -- the parser -----------------------------------------------------------------------------
 def parse_clause(text: str, start: int = 0, end: int | None = None, *, first_is_lead: bool = False,
-                 known: re.Pattern | None = None, places=None, role: Role | None = None) -> Parsed:
+                 others: Role | None = None, known: re.Pattern | None = None, places=None,
+                 role: Role | None = None) -> Parsed:
     """Read the agencies by role, the deadline and the rules out of the clause text[start:end].
 
     The clause may be bracketed (``（…）``, ``〔…〕``, mixed) or a bare line (``牵头单位：…``).
-    `first_is_lead` says a rule stated earlier makes the first-listed unit the lead; `known` is
-    an optional pattern of known names never to split (各区、县级市); `places` an optional
-    callable returning the place a string names, if any (to restore 广州市… as a shared prefix);
+    `first_is_lead` says a rule stated earlier makes the first-listed unit the lead (and `others`
+    the role it gives the rest, 其余为配合单位); `known` is
+    an optional pattern of known names never to split (各区、县级市); `places` a callable
+    returning the place a string names, if any (by default the shipped places);
     `role` the role of names with no label or role word (a table's 牵头单位 column).
     Offsets in the result are offsets into `text`.
     """
     end = len(text) if end is None else end
+    if places is None:  # the shipped places, so that 广州海关 and 国网福建省电力公司 keep their own place
+        from .gazetteer import place_resolver
+
+        places = place_resolver().resolve
     span = Span.of(text, start, end)
     o, c = start, end
     if c - o >= 2 and text[o] in OPEN and text[c - 1] in CLOSE:
@@ -273,7 +315,7 @@ def parse_clause(text: str, start: int = 0, end: int | None = None, *, first_is_
 
     # Rules and fields first: their words must never become names.
     for m in FIRST_IS_LEAD.finditer(probe):
-        rules.append(Rule("first-is-lead", Span.of(text, o + m.start(), o + m.end())))
+        rules.append(_first_rule(m, text, o))
         probe = _blank(probe, m.start(), m.end())
     for m in ADDED_RULE.finditer(probe):
         who_s, who_e = m.span("who")
@@ -289,6 +331,16 @@ def parse_clause(text: str, start: int = 0, end: int | None = None, *, first_is_
             deadline = parse_deadline(value, Span.of(text, o + vs, o + vs + len(value)))
         probe = _blank(probe, m.start(), m.end())
 
+    if deadline is None:
+        for poff, seg in split_top(probe, "，,；;。"):
+            body = seg.strip(JUNK)
+            m = BARE_DEADLINE.match(body)
+            if m:
+                vs = poff + seg.index(body)
+                deadline = parse_deadline(raw[vs:vs + len(m.group("value"))],
+                                          Span.of(text, o + vs, o + vs + len(m.group("value"))))
+                probe = _blank(probe, vs, vs + len(body))
+                break
     # Regions: the text before the first label, then each label's text.
     regions: list[tuple[int, int, Role | None]] = []
     labels = list(LABEL.finditer(probe))
@@ -297,16 +349,24 @@ def parse_clause(text: str, start: int = 0, end: int | None = None, *, first_is_
         stop = labels[k + 1].start() if k + 1 < len(labels) else len(probe)
         regions.append((lab.end(), stop, LABEL_WORDS[lab.group("word")]))
 
+    if role is None and not labels and names_only(probe) \
+            and not any(CUE.search(seg.rstrip(JUNK)) for _, seg in split_top(probe, "，,；;。")):
+        regions[0] = (regions[0][0], regions[0][1], Role.RESPONSIBLE)  # names with no role word share responsibility
     names: list[Name] = []
     for rs, re_, default in regions:
         names.extend(_region(text, raw, probe, o, rs, re_, default, known, places, problems))
     _share_prefixes(names, places)
 
-    if rules and any(r.kind == "first-is-lead" for r in rules):
-        first_is_lead = True
+    for r in rules:
+        if r.kind == "first-is-lead":
+            first_is_lead, others = True, r.others or others
     if first_is_lead and names and not any(n.role is Role.LEAD for n in names) and names[0].role is Role.RESPONSIBLE:
         n0 = names[0]
         names[0] = Name(n0.written, n0.start, n0.end, Role.LEAD, n0.full, _why(n0.how, "rule:first-is-lead"), n0.open)
+        if others is not None:
+            for k, n in enumerate(names[1:], 1):
+                if n.role is Role.RESPONSIBLE:
+                    names[k] = Name(n.written, n.start, n.end, others, n.full, _why(n.how, "rule:first-is-lead"), n.open)
     if not names and not rules and deadline is None and not problems:
         problems.append(Problem("clause-empty", f"clause names no agency: {span.quote!r}", start, end))
     return Parsed(span, tuple(names), deadline, tuple(rules), tuple(problems))
@@ -327,6 +387,10 @@ def _region(text, raw, probe, base, rs, re_, default, known, places, problems) -
         if not body:
             continue
         m = CUE.search(body)
+        if m is None:  # a role word followed by what is done: 市财政局配合建立工作调度机制
+            m = CUE_INSIDE.search(body)
+            if m and not looks_like_name(_lead_names(body[:m.start()])):
+                m = None
         role = CUE_WORDS[m.group("cue")] if m else None
         names_end = s + (m.start() if m else len(body))
         closed_open = bool(m and m.group("etc"))
@@ -489,7 +553,11 @@ def _share_prefixes(names: list[Name], places) -> None:
 
 
 def _starts_with_place(name: str, places) -> bool:
-    return any(places(name[:k]) for k in range(min(len(name) - 2, 8), 1, -1))
+    """Tell whether a name carries a place of its own: at its start (广州海关) or inside (国网福建省电力公司)."""
+    if any(places(name[:k]) for k in range(min(len(name) - 2, 8), 1, -1)):
+        return True
+    return any(name[i] in "省市" and (places(name[i - 2:i + 1]) or places(name[i - 3:i + 1]))
+               for i in range(3, len(name) - 1))
 
 
 # -- deadlines ------------------------------------------------------------------------------
@@ -528,7 +596,7 @@ def find_rules(text: str, start: int, end: int) -> list[Rule]:
     probe = text[start:end].translate(T2S)
     out: list[Rule] = []
     for m in FIRST_IS_LEAD.finditer(probe):
-        out.append(Rule("first-is-lead", Span.of(text, start + m.start(), start + m.end())))
+        out.append(_first_rule(m, text, start))
     for m in ADDED_RULE.finditer(probe):
         ws, we = m.span("who")
         role = Role.COOPERATE if m.group("coop") else Role.RESPONSIBLE

@@ -268,6 +268,9 @@ def normalize(raw: str) -> Normalized:
             heading = head in ("part", "section", "box") and len(prev_lines) == 1 and "。" not in prev_lines[0].text
             if heading:
                 new = True
+            elif head == "label" and bal <= 0 and width(prev) < full - 0.75 and not prev.endswith(("、", "，", ",")) \
+                    and not (width(ln.text) < full / 2 and "。" not in ln.text):
+                new = True  # a bare 牵头单位：… line ends at its own short line, unless a name runs on (青岛银/保监局)
             elif bal > 0:
                 new = False  # a clause or a title wrapped over lines never ends a paragraph
             elif prev.endswith(tuple(TERMINAL)) and width(prev) < full - 0.75:

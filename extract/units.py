@@ -61,27 +61,36 @@ def locate_clauses(ctx: Context) -> list[Located]:
         groups, unclosed = cl.bracket_groups(t, b.start, b.end)
         para = t[b.start:b.end].strip(" 。；;")
         found = []
-        for o, c in groups:
-            if not cl.looks_like_clause(t[o + 1:c - 1]):
-                continue
-            after = t[c:c + 1]
-            before = t[o - 1:o] if o > b.start else "。"
-            if after not in ("", "\n", "。", "；", ";", "，") and before not in "。；;" and c != b.end:
-                ctx.warn("clause-position", f"responsibility clause inside a sentence: {t[o:c]!r}", o, ctx.span(o, c))
-            found.append((o, c))
-        # A bare label run (牵头单位：…，配合单位：…) at the paragraph's start or after a full stop.
+        # A bare label run (牵头单位：…，配合单位：…) at the paragraph's start or after a full stop; it ends
+        # with its sentence. Brackets inside it belong to its names (省市场监管局（省知识产权局）).
         probe = t[b.start:b.end].translate(cl.T2S)
+        bare = None
         for m in cl.LABEL.finditer(probe):
             s = b.start + m.start()
             if any(o <= s < c for o, c in groups):
                 continue
             if s != b.start and t[s - 1] not in "。；;\n ":
                 continue
-            e = b.end
+            stop = t.find("。", s, b.end)
+            e = stop if stop >= 0 else b.end
             while e > s and t[e - 1] in "。；; ":
                 e -= 1
-            found.append((s, e))
+            bare = (s, e)
             break
+        if bare:
+            groups = [(o, c) for o, c in groups if not bare[0] <= o < bare[1]]
+        for o, c in groups:
+            after = t[c:c + 1]
+            before = t[o - 1:o] if o > b.start else "。"
+            if not cl.looks_like_clause(t[o + 1:c - 1]):
+                # Names alone in brackets at a sentence's end are a clause too (they share responsibility)
+                if not (after in ("", "\n", "。", "；") and cl.names_only(t[o + 1:c - 1])):
+                    continue
+            if after not in ("", "\n", "。", "；", ";", "，") and before not in "。；;" and c != b.end:
+                ctx.warn("clause-position", f"responsibility clause inside a sentence: {t[o:c]!r}", o, ctx.span(o, c))
+            found.append((o, c))
+        if bare:
+            found.append(bare)
         for o in unclosed:
             rest = t[o:b.end]
             p = rest.translate(cl.T2S)
@@ -147,23 +156,21 @@ def find_units(ctx: Context, st: Structure, *, known=None, places=None) -> list[
     # Read the clauses in text order: a rule governs the clauses after it.
     events = sorted([(x.start, "clause", k) for k, x in enumerate(located)] +
                     [(r.span.start, "rule", r) for r in rules], key=lambda e: e[0])
-    first_is_lead = False
-    added: list[cl.Rule] = []
+    first_is_lead, others = False, None
+    backward = [r for r in rules if r.kind == "first-is-lead" and r.backward]  # 上述任务中，列第一位的为牵头单位
     prev_end: dict[str, int] = {}
     for _, what, item in events:
         if what == "rule":
-            if item.kind == "first-is-lead":
-                first_is_lead = True
-            else:
-                added.append(item)
+            if item.kind == "first-is-lead" and not item.backward:
+                first_is_lead, others = True, item.others
             continue
         x = located[item]
-        parsed = cl.parse_clause(t, x.start, x.end, first_is_lead=first_is_lead, known=known, places=places)
+        back = next((r for r in backward if r.span.start > x.start), None)
+        parsed = cl.parse_clause(t, x.start, x.end, first_is_lead=first_is_lead or back is not None,
+                                 others=others if back is None else back.others, known=known, places=places)
         for r in parsed.rules:
-            if r.kind == "first-is-lead":
-                first_is_lead = True
-            else:
-                added.append(r)
+            if r.kind == "first-is-lead" and not r.backward:
+                first_is_lead, others = True, r.others
         for uid in owner_of[item]:
             d = drafts[uid]
             if len(owner_of[item]) > 1:
@@ -182,6 +189,8 @@ def find_units(ctx: Context, st: Structure, *, known=None, places=None) -> list[
     all_rules = sorted([*rules, *(r for x in units for p, _ in x.clauses for r in p.rules)],
                        key=lambda r: r.span.start)
     for d in units:
+        if not d.clauses:
+            continue  # a rule adds its unit to the units that hand out responsibility, not to every heading
         for r in all_rules:
             if r.kind == "added" and d.span.start > r.span.end and r.who:
                 d.clauses.append((cl.Parsed(r.span, r.who, None, (), ()), r.span))
