@@ -13,6 +13,7 @@ import os
 import sys
 
 from extract.serialize import ROLE_ZH
+from ontology.errors import PolicyKGError
 
 EPILOG = """examples:
   policykg build corpus/
@@ -489,12 +490,11 @@ def main(argv=None) -> int:
     except OSError as e:
         print(f"policykg: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 1
-    except Exception as e:
-        # The project's own errors are messages for the user, one line; anything else is a bug.
-        if type(e).__module__.split(".")[0] in ("extract", "graph", "ontology"):
-            print(f"policykg: {' '.join(str(e).split())}", file=sys.stderr)
-            return 1
-        raise
+    except PolicyKGError as e:
+        # Every error a user can cause derives from this base and says what to fix in one line;
+        # anything else is a bug and keeps its traceback.
+        print(f"policykg: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 >>> format_spec("ttl")
 Traceback (most recent call last):
 ...
-graph.export.ExportError: unknown format 'ttl'; choose one of turtle, trig, nt, nquads, json-ld, xml, graphml, gexf, agency-matrix, agency-task-matrix
+graph.errors.ExportError: unknown format 'ttl'; choose one of turtle, trig, nt, nquads, json-ld, xml, graphml, gexf, agency-matrix, agency-task-matrix
 >>> bureau_table([])[0][:3]
 ['文件', '部分', '章节']
 """
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from extract.files import write_output  # noqa: F401 - re-exported: the CLI writes through export
 from extract.serialize import ROLE_ZH, csv_safe
 
+from .errors import ExportError
+
 __all__ = [
     "BUREAU_HEADER",
     "ExportError",
@@ -35,10 +37,6 @@ __all__ = [
     "to_xlsx",
     "write_output",
 ]
-
-
-class ExportError(Exception):
-    """An export asked for something that does not exist (a format), in one line."""
 
 
 @dataclass(frozen=True, slots=True)

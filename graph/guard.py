@@ -31,21 +31,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .store import SparqlError, is_update
+from .errors import BadSetting, Busy, Refused
+from .store import is_update
 
 __all__ = ["BadSetting", "Busy", "Gate", "Refused", "check", "gate", "reaching", "slot"]
-
-
-class Refused(SparqlError):
-    """A SPARQL text would make the server reach another server (SERVICE, LOAD)."""
-
-
-class Busy(Exception):
-    """Too many heavy queries run right now; told in one line."""
-
-
-class BadSetting(ValueError):
-    """An environment variable of the gate holds something unusable."""
 
 
 # --------------------------------------------------------------------------- reach

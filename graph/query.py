@@ -57,6 +57,7 @@ from ontology import iris
 from ontology.namespaces import PKG_ONTOLOGY, PREFIXES
 
 from . import store as gstore
+from .errors import BuildError, BuildInterrupted, NotFound, QueryError, QueryTimeout, UnknownAgency  # noqa: F401
 from .store import GraphStore, SparqlError, StoreError, StoreLocked, is_update, one_line, refuse_update
 
 __all__ = [
@@ -93,40 +94,6 @@ SPARQL_PREFIXES = {**{p: str(ns) for p, ns in PREFIXES.items()},
                    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
                    "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 _PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in SPARQL_PREFIXES.items())
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class QueryError(Exception):
-    """A question the graph cannot answer as asked, told in one line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
-
-
-class NotFound(QueryError, LookupError):
-    """No task, section, document or agency goes by that name; `suggestions` are the closest."""
-
-    def __init__(self, kind: str, name: str, suggestions: Sequence[str] = ()) -> None:
-        self.kind, self.name, self.suggestions = kind, name, list(suggestions)
-        closest = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"unknown {kind} '{name}'{closest}")
-
-
-class UnknownAgency(NotFound):
-    """No agency goes by that name (canonical, alias or as written)."""
-
-    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
-        super().__init__("agency", name, suggestions)
-
-
-class QueryTimeout(QueryError):
-    """A query ran past its time limit."""
-
-
-class BuildError(QueryError):
-    """Nothing could be built: no readable document."""
 
 
 # --------------------------------------------------------------------------- paths and digests
@@ -257,16 +224,6 @@ def mapping_fingerprint() -> str:
 def document_digest(path) -> str:
     """Return what the manifest keeps for a source file: its sha256 and the mapping fingerprint."""
     return f"{source_digest(path)}-{mapping_fingerprint()}"
-
-
-class BuildInterrupted(BuildError):
-    """SIGTERM or SIGINT stopped a build: its workers are gone and the last complete version answers."""
-
-    def __init__(self, signum: int) -> None:
-        import signal
-
-        self.signum = signum
-        super().__init__(f"build stopped by {signal.Signals(signum).name}; the last complete build still answers")
 
 
 _PARENT: int | None = None  # in a worker process: the pid of the build that started it

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
+from graph.errors import EndpointError, RemoteSparqlError  # noqa: F401 - re-exported
 from graph.store import (
     MANIFEST_GRAPH,
     MANIFEST_QUERY,
@@ -57,18 +58,6 @@ _GRAPH_TYPES = {
     "application/rdf+xml": "xml",
     "application/ld+json": "jsonld",
 }
-
-
-class EndpointError(StoreError):
-    """The endpoint could not be reached, timed out, or answered with an HTTP error."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status  # the HTTP status, when there was an answer
-
-
-class RemoteSparqlError(EndpointError, SparqlError):
-    """The endpoint rejected a SPARQL text as malformed (HTTP 400)."""
 
 
 class RemoteEndpoint:

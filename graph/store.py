@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING, Union
 
 import pyoxigraph as ox
 
+from .errors import SparqlError, StoreError, StoreLocked  # noqa: F401 - re-exported
+
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
@@ -94,29 +96,6 @@ _DOCUMENT, _ONTOLOGY = "document", "ontology"
 
 _VERSION = re.compile(r"v(\d{6})")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class StoreError(Exception):
-    """A storage failure, told in one line that names the path, URL or value at fault."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
-
-
-class StoreLocked(StoreError):
-    """Another process writes the store (or builds it) right now."""
-
-    def __init__(self, path: Path | str, pid: int | None) -> None:
-        self.path, self.pid = Path(path), pid
-        who = f"pid {pid}" if pid else "pid unknown"
-        super().__init__(f"store at {path} is in use by another process ({who})")
-
-
-class SparqlError(StoreError):
-    """A SPARQL text was malformed, or was an update sent down the read-only path."""
 
 
 def one_line(exc: object, limit: int = 240) -> str:
