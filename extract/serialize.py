@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import OrderedDict
 
+from . import tables
 from .gazetteer import agency_resolver
 from .records import ROLE_ORDER, Deadline, Extraction, Span, Unit
+from .tables import guard as csv_safe  # noqa: F401 - the old name of the formula guard
 
 ROLE_ZH = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
 CSV_HEADER = ("document", "part", "section", "task", "kind", "title", "agency", "canonical_agency", "role",
@@ -142,16 +142,6 @@ def to_json(extractions: list[Extraction]) -> str:
     return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def csv_safe(value) -> str:
-    """Neutralize a spreadsheet formula: cells starting with = + - @ get a leading apostrophe.
-
-    >>> csv_safe("=HYPERLINK(1)"), csv_safe("市版权局"), csv_safe(None)
-    ("'=HYPERLINK(1)", '市版权局', '')
-    """
-    s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
-
-
 def csv_rows(x: Extraction):
     """Yield one row per task × agency × role."""
     titles = {s.id: s.title for s in x.sections}
@@ -165,22 +155,13 @@ def csv_rows(x: Extraction):
 
 
 def to_csv(extractions: list[Extraction]) -> str:
-    """Return the bureau spreadsheet rows of every document as CSV text."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_HEADER)
-    for x in extractions:
-        for row in csv_rows(x):
-            w.writerow([csv_safe(v) for v in row])
-    return buf.getvalue()
+    """Return the bureau spreadsheet rows of every document as CSV text (cells through `extract.tables`)."""
+    return tables.to_csv([CSV_HEADER, *(row for x in extractions for row in csv_rows(x))])
 
 
 def to_table(extractions: list[Extraction], width: int = 100) -> str:
     """Return a readable terminal table: one line per unit with its agencies by role."""
-    import unicodedata
-
-    def w(s):
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    w = tables.width
 
     def cut(s, n):
         out = ""

@@ -8,10 +8,10 @@ Nothing heavy is imported until a subcommand runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
+from extract import tables
 from extract.serialize import ROLE_ZH
 from ontology.errors import PolicyKGError
 
@@ -227,16 +227,14 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 
 
 def _rows(rows: list[dict], fmt: str, columns: list[str] | None = None) -> int:
-    """Print records as a table, CSV or JSON."""
-    from graph.export import table_text, to_csv
-
+    """Print records as a table, CSV or JSON, every cell written by `extract.tables`."""
     _check_format(fmt, ("table", "csv", "json"))
     if fmt == "json":
-        return _out(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return _out(tables.to_json(rows))
     columns = columns or (list(rows[0]) if rows else [])
     if fmt == "csv":
-        return _out(to_csv([columns, *([r.get(c) for c in columns] for r in rows)]))
-    return _out(table_text(rows, columns))
+        return _out(tables.to_csv([columns, *([r.get(c) for c in columns] for r in rows)]))
+    return _out(tables.to_text(rows, columns))
 
 
 # --------------------------------------------------------------------------- commands
@@ -270,28 +268,28 @@ def cmd_build(args) -> int:
 
 
 def cmd_agency(args) -> int:
-    from graph.export import bureau_table, table_text, to_csv, to_xlsx, write_output
+    from graph.export import bureau_table, write_output
 
     fmt = _check_format(args.format, ("table", "csv", "json", "xlsx"))
     with _open(args) as kg:
         rows = kg.agency_tasks(args.name, roles=args.role)
         who = kg.resolve_agency(args.name)
     if fmt == "json":
-        data = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+        data = tables.to_json(rows)
     elif fmt == "csv":
-        data = to_csv(bureau_table(rows))
+        data = tables.to_csv(bureau_table(rows))
     elif fmt == "xlsx":
         if args.output == "-" and sys.stdout.isatty():
             from graph.query import QueryError
 
             raise QueryError("xlsx is binary; write it to a file with -o FILE")
-        write_output(args.output, to_xlsx(bureau_table(rows)))
+        write_output(args.output, tables.to_xlsx(bureau_table(rows)))
         return 0
     else:
         shown = [{"task": r["task"].rsplit("/", 1)[-1], "role": ROLE_ZH[r["role"]], "title": r["title"],
                   "as written": r["name_as_written"],
                   "with": "、".join(p["agency"] for p in r["partners"])} for r in rows]
-        data = f"{who['name']}: {len(rows)} rows\n" + table_text(shown, ["task", "role", "title", "as written", "with"])
+        data = f"{who['name']}: {len(rows)} rows\n" + tables.to_text(shown, ["task", "role", "title", "as written", "with"])
     write_output(args.output, data.encode("utf-8"))
     return 0
 
@@ -340,7 +338,7 @@ def cmd_task(args) -> int:
     with _open(args) as kg:
         t = kg.task(args.id)
     if fmt == "json":
-        return _out(json.dumps(t, ensure_ascii=False, indent=1) + "\n")
+        return _out(tables.to_json(t))
     if fmt == "csv":
         return _rows(t["assignments"], "csv", ["agency", "canonical", "role", "quote", "span", "unit_span", "inferred"])
     return _out(task_text(t))
@@ -424,7 +422,7 @@ def cmd_queries(args) -> int:
 
     rows = list_queries()
     if args.format == "json":
-        return _out(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return _out(tables.to_json(rows))
     _check_format(args.format, ("table", "json"))
     shown = [{"name": r["name"], "title": r["title"],
               "params": ", ".join(f"{k}={v}" if v else k for k, v in r["params"].items())} for r in rows]

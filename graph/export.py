@@ -12,14 +12,12 @@ graph.errors.ExportError: unknown format 'ttl'; choose one of turtle, trig, nt, 
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from extract.files import write_output  # noqa: F401 - re-exported: the CLI writes through export
-from extract.serialize import ROLE_ZH, csv_safe
+from extract.serialize import ROLE_ZH
+from extract.tables import to_csv, to_text as table_text, to_xlsx  # noqa: F401 - re-exported
 
 from .errors import ExportError
 
@@ -162,97 +160,3 @@ def bureau_table(rows: Sequence[Mapping]) -> list[list[str]]:
                     str(number), str(r.get("title") or ""), ROLE_ZH.get(r.get("role"), str(r.get("role") or "")),
                     str(r.get("name_as_written") or ""), partners, str(r.get("clause") or ""), str(r.get("task") or "")])
     return out
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "; ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return str(value)
-
-
-def _grid(rows) -> list[list]:
-    """Accept a table (list of lists, header first) or records (list of dicts)."""
-    rows = list(rows)
-    if rows and isinstance(rows[0], Mapping):
-        columns = list(rows[0])
-        for r in rows[1:]:
-            columns.extend(k for k in r if k not in columns)
-        return [columns, *([r.get(c) for c in columns] for r in rows)]
-    return [list(r) for r in rows]
-
-
-def _safe(value):
-    """Neutralize formula-like text; keep numbers as numbers."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return csv_safe(_cell(value))
-
-
-def to_csv(rows) -> str:
-    """Return CSV of a table or of records; cells starting with = + - @ are neutralized."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    for row in _grid(rows):
-        w.writerow([_safe(v) for v in row])
-    return buf.getvalue()
-
-
-def to_xlsx(rows, sheet: str = "分工表") -> bytes:
-    """Return an .xlsx workbook of a table or of records; no cell is ever a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    grid = _grid(rows)
-    for i, row in enumerate(grid, start=1):
-        for j, value in enumerate(row, start=1):
-            v = _safe(value)
-            cell = ws.cell(row=i, column=j, value=v)
-            if isinstance(v, str):
-                cell.data_type = "s"  # openpyxl would make "=…" a formula; csv_safe already defused it
-            if i == 1:
-                cell.font = Font(bold=True)
-    if grid:
-        ws.freeze_panes = "A2"
-        for j in range(len(grid[0])):
-            width = max((_width(_cell(r[j])) for r in grid if j < len(r)), default=8)
-            ws.column_dimensions[ws.cell(row=1, column=j + 1).column_letter].width = min(60, max(6, width + 2))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
-def _fit(s: str, n: int) -> str:
-    """Pad `s` to `n` columns, cutting it with … when wider."""
-    if _width(s) <= n:
-        return s + " " * (n - _width(s))
-    out, w = "", 0
-    for c in s:
-        if w + _width(c) > n - 1:
-            break
-        out += c
-        w += _width(c)
-    return out + "…" + " " * (n - 1 - w)
-
-
-def table_text(rows: Sequence[Mapping], columns: Sequence[str], max_width: int = 48) -> str:
-    """Return records as an aligned terminal table (CJK characters count double)."""
-    cells = [[_cell(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
-    widths = [min(max_width, max([_width(c), *(_width(row[i]) for row in cells)])) for i, c in enumerate(columns)]
-    lines = ["  ".join(_fit(c, w) for c, w in zip(columns, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        lines.append("  ".join(_fit(v, w) for v, w in zip(row, widths)).rstrip())
-    return "\n".join(lines) + "\n"

@@ -18,7 +18,6 @@ No function changes a graph handed to it.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import defaultdict
@@ -32,6 +31,7 @@ import numpy as np
 from rdflib import Literal
 
 from extract.records import ROLE_ORDER
+from extract.tables import to_csv as _csv  # the one writer of cells: formula guard included
 from ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, PROV, QB, RDF, SKOS
 
 ROLES = tuple(r.value for r in ROLE_ORDER)  # lead, cooperate, responsible, guide: strongest first
@@ -716,12 +716,6 @@ def to_gexf(G: nx.Graph) -> bytes:
     buf = io.BytesIO()
     nx.write_gexf(_export_copy(G, {"type": "relation"}), buf, encoding="utf-8")
     return buf.getvalue()
-
-
-def _csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
 
 
 def agency_matrix_csv(C: nx.Graph) -> str:
