@@ -73,7 +73,7 @@ SUBDIVISION = "处科室股队所站"
 # Zones name their bodies with a prefix of their own: 园区科创委、经发委 → 园区经发委.
 ZONE_PREFIXES = ("高新区", "经开区", "开发区", "自贸区", "园区", "新区", "片区", "管委会")
 # A name that carries its own level inside it (丙行省分行, 人行某中心支行) shares no prefix.
-OWN_LEVEL = re.compile(r".[省市区县](?:分行|分署|委)|分行|支行|分署|新区|开发区|高新区|园区|片区|自贸区|试验区")
+OWN_LEVEL = re.compile(r".[省市区县](?:分行|分署|委)|分行|支行|分署|新区|开发区|高新区|园区|片区|自贸区|试验区|..分局$")
 BODY = "局委厅部院办会府署行"
 LEVELS = "省市区县州旗镇乡"
 JUNK = " \u3000\t\n：:，,；;、。"

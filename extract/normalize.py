@@ -21,7 +21,7 @@ TASK = re.compile(rf"^(?:(?P<n1>\d{{1,3}})[.．、](?=[{CJK}“《（(])|[（(](
 LABEL_LINE = re.compile(r"^(?:牵头|主责|配合|协办|参与|责任|实施|指导|牽頭|責任|配合)(?:单位|部门|單位|部門)\s*[：:]")
 # A task-division table given as text: cells split by tabs or |, a header naming its columns.
 GRID_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
-GRID_TASK = re.compile(r"任务|整改措施|工作内容|重点工作|具体措施|工作措施|事项")
+GRID_TASK = re.compile(r"任务|整改措施|工作内容|重点工作|具体措施|工作措施|事项|指标")
 GRID_WHO = re.compile(r"牵头|责任|配合|主责|协办|参与")
 BOX = re.compile(rf"^(?:专栏|專欄)\s*(?:(?P<n1>\d{{1,3}})|(?=[{CJK}]))")
 DASH = re.compile(r"^(?:——|—{2})")

@@ -231,7 +231,7 @@ def _columns(header: list[str]) -> dict[str, int]:
             cols["number"] = i
         elif re.search(r"时限|时间|进度|期限", probe) and "deadline" not in cols:
             cols["deadline"] = i
-        elif re.search(r"任务|措施|工作内容|重点工作|事项", probe) and not re.search(r"单位|部门", probe):
+        elif re.search(r"任务|措施|工作内容|重点工作|事项|指标", probe) and not re.search(r"单位|部门", probe):
             if "task" not in cols or "整改" in probe or "措施" in probe:
                 cols["task"] = i
         else:

@@ -298,12 +298,12 @@ def test_the_genre_fixtures_are_read_exactly():
     from extract.evaluate import evaluate, load_gold_path
     from extract.pipeline import extract_paths
 
-    folders = [ROOT / "tests" / "fixtures" / name for name in ("genre", "genre-wrapped", "genre-varied")]
+    folders = [ROOT / "tests" / "fixtures" / name for name in ("genre", "genre-wrapped", "genre-varied", "genre-whole")]
     gold = [g for f in folders for g in load_gold_path(f)]
     read = extract_paths([p for f in folders for p in sorted(f.glob("*.txt"))])
     assert all(hasattr(x, "document") for x in read), [str(x) for x in read if not hasattr(x, "document")]
     report = evaluate(gold, read)
-    assert len(report.documents) >= 47 and report.messages == ()
+    assert len(report.documents) >= 57 and report.messages == ()
     assert [(m.document, m.unit, m.role, m.name) for m in report.misses] == []
     assert [(e.document, e.unit, e.role, e.name) for e in report.extras] == []
     for role in ("lead", "cooperate", "responsible", "guide", "deadline"):
