@@ -101,14 +101,18 @@ def resolve_agency(res: Resolver, name: str):
 def document_resolver(x: Extraction) -> Resolver:
     """Return the resolver an extraction's names were resolved with (its jurisdiction and year)."""
     meta = x.document.metadata
-    return _resolver(str(meta.get("jurisdiction") or ""), _year(meta, x.document.title))
+    return _resolver(str(meta.get("jurisdiction") or ""), _year(meta, x.document.title), str(meta.get("drafted_by") or ""))
 
 
-def _resolver(jurisdiction: str, year: int | None) -> Resolver:
-    try:
-        return agency_resolver(jurisdiction, year=year)
-    except TypeError:  # a gazetteer without dated bodies
-        return agency_resolver(jurisdiction)
+def _resolver(jurisdiction: str, year: int | None, issuer: str = "") -> Resolver:
+    """Return the agency resolver of a document: its jurisdiction, its year, its issuer (for 法规司 and the like)."""
+    import inspect
+
+    params = inspect.signature(agency_resolver).parameters
+    kw = {"year": year} if "year" in params else {}
+    if issuer and "issuer" in params:
+        kw["issuer"] = issuer
+    return agency_resolver(jurisdiction, **kw)
 
 
 def _jurisdiction(meta: dict, title: str, drafts) -> tuple[str, str | None]:
@@ -150,7 +154,7 @@ def _assemble(doc: Document, norm: Normalized) -> Extraction:
         doc.metadata["jurisdiction"] = jurisdiction
         doc.metadata["jurisdiction_inferred"] = inferred
         ctx.warn("jurisdiction-inferred", f"jurisdiction {jurisdiction} inferred from {inferred}")
-    res = _resolver(jurisdiction, _year(doc.metadata, doc.title))
+    res = _resolver(jurisdiction, _year(doc.metadata, doc.title), str(doc.metadata.get("drafted_by") or ""))
 
     unresolved: dict[str, list] = {}
 
