@@ -26,7 +26,6 @@ resolves. Everything here is pure except `load_gold_path`, which reads files.
 
 from __future__ import annotations
 
-import inspect
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -36,7 +35,7 @@ from pathlib import Path
 from ontology.errors import PolicyKGError
 from ontology.iris import arabic
 
-from .gazetteer import Resolver, agency_resolver
+from .gazetteer import Resolver
 from .records import ROLE_ORDER, Extraction, Unit
 
 ROLES = tuple(r.value for r in ROLE_ORDER)
@@ -204,28 +203,17 @@ def find_phrase(units: Sequence[Unit], phrase: str) -> Unit:
 
 
 def resolver_for(x: Extraction) -> Resolver:
-    """Return the agency resolver the extraction's names were resolved with (jurisdiction and year)."""
-    from . import pipeline
+    """Return the agency resolver the extraction's names were resolved with (jurisdiction, year, issuer)."""
+    from .pipeline import document_resolver
 
-    if hasattr(pipeline, "document_resolver"):
-        return pipeline.document_resolver(x)
-    meta = x.document.metadata or {}
-    jurisdiction = str(getattr(x, "jurisdiction", None) or meta.get("jurisdiction") or "")
-    year = meta.get("year") or meta.get("period_start")
-    if year is not None and "year" in inspect.signature(agency_resolver).parameters:
-        try:
-            return agency_resolver(jurisdiction, year=int(year))
-        except (TypeError, ValueError):
-            pass
-    return agency_resolver(jurisdiction)
+    return document_resolver(x)
 
 
 def gold_key(resolver: Resolver, name: str) -> str:
     """Return the key a name is compared by: the gazetteer id (Traditional read as Simplified too), else the folded name."""
-    from . import pipeline
+    from .pipeline import resolve_agency
 
-    resolve = getattr(pipeline, "resolve_agency", None)
-    e = resolve(resolver, name) if resolve else resolver.resolve(name)
+    e = resolve_agency(resolver, name)
     return e.id if e is not None else Resolver.key(name)
 
 
