@@ -51,9 +51,16 @@ def _common() -> argparse.ArgumentParser:
     return p
 
 
+def _aliases() -> str:
+    from graph.formats import FORMATS
+
+    return ", ".join(f"{a} = {f.name}" for f in FORMATS.values() for a in f.aliases[:1])
+
+
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     from extract import cli as extract_cli
+    from graph.formats import FORMATS
 
     p = Parser(prog="policykg", description="Turn Chinese government plans into a knowledge graph.",
                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -134,7 +141,8 @@ def parser() -> argparse.ArgumentParser:
              "policykg sparql agency-cooperates --param name=市版权局 --format csv", common)
     s.add_argument("query", metavar="QUERY")
     s.add_argument("--format", default="table", metavar="FMT",
-                   help="table (default), csv, json; for CONSTRUCT/DESCRIBE also turtle, nt, xml, json-ld")
+                   help="table (default), csv, json; for CONSTRUCT/DESCRIBE also "
+                        f"{', '.join(f.name for f in FORMATS.values() if f.kind == 'rdf')}")
     s.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a variable of the query (a string)")
     s.add_argument("--update", action="store_true", help="allow a SPARQL update (writes a new store version)")
@@ -153,8 +161,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = _sub(sub, "export", "write the graph, or part of it, in an RDF or network format",
              "Export the whole dataset (default) or an agency with its tasks, a task with its neighbourhood, "
-             "a section or a document. Formats: turtle, trig, nt, nquads, json-ld, xml, graphml, gexf, "
-             "agency-matrix, agency-task-matrix. Files are written atomically.",
+             f"a section or a document. Formats: {', '.join(FORMATS)} (also {_aliases()}). Files are written "
+             "atomically.",
              "policykg export --format graphml --agency 市版权局 -o 版权局.graphml", common)
     s.add_argument("--format", required=True, metavar="FMT")
     s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
@@ -374,7 +382,7 @@ def task_text(t: dict) -> str:
 
 
 def cmd_sparql(args) -> int:
-    from graph.export import FORMATS
+    from graph.formats import lookup, rdf_formats
     from graph.query import QueryError, bind, canned_query, list_queries
 
     params = {}
@@ -393,8 +401,13 @@ def cmd_sparql(args) -> int:
         text = canned_query(q, params)  # raises: unknown query, closest names
     else:
         text = bind(q, params)
-    rdf = tuple(n for n, f in FORMATS.items() if f.kind == "rdf")
-    fmt = _check_format(args.format, ("table", "csv", "json", *rdf))
+    rdf = [f.name for f in rdf_formats()]
+    fmt = args.format
+    if fmt not in ("table", "csv", "json"):
+        try:
+            fmt = lookup(fmt, kind="rdf").name  # an alias (ttl, jsonld, nq…) means its format
+        except PolicyKGError:
+            _check_format(fmt, ("table", "csv", "json", *rdf))
     with _open(args) as kg:
         result = kg.sparql(text, update=args.update, limit=args.limit, timeout=args.timeout,
                            allow_service=args.allow_service)
@@ -430,11 +443,12 @@ def cmd_queries(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from graph.export import format_spec, write_output
+    from graph.export import write_output
+    from graph.formats import lookup
 
-    format_spec(args.format)  # an unknown format fails before any work
+    fmt = lookup(args.format).name  # an unknown format fails before any work; an alias means its format
     with _open(args) as kg:
-        data = kg.export(args.format, agency=args.agency, task=args.task, section=args.section, doc=args.doc,
+        data = kg.export(fmt, agency=args.agency, task=args.task, section=args.section, doc=args.doc,
                          depth=args.depth)
     write_output(args.output, data)
     return 0

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 
 from graph.errors import EndpointError, RemoteSparqlError  # noqa: F401 - re-exported
+from graph.formats import GRAPH_MEDIA_TYPES as _GRAPH_TYPES  # a CONSTRUCT's media type → format name
 from graph.store import (
     MANIFEST_GRAPH,
     MANIFEST_QUERY,
@@ -50,16 +51,6 @@ __all__ = ["EndpointError", "RemoteEndpoint", "RemoteSparqlError"]
 
 _RESULTS_JSON = "application/sparql-results+json"
 _ACCEPT = f"{_RESULTS_JSON}, application/n-triples;q=0.9, text/turtle;q=0.8"
-# Media types an endpoint may answer a CONSTRUCT with, and our format names for them.
-_GRAPH_TYPES = {
-    "application/n-triples": "nt",
-    "text/plain": "nt",  # old N-Triples media type
-    "text/turtle": "turtle",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "jsonld",
-}
-
-
 class RemoteEndpoint:
     """Talk to a SPARQL 1.1 endpoint: query, update, and push named graphs.
 

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Union
 import pyoxigraph as ox
 
 from .errors import SparqlError, StoreError, StoreLocked  # noqa: F401 - re-exported
+from .formats import RDF_FORMATS  # every RDF format name and alias → pyoxigraph.RdfFormat
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -437,20 +438,6 @@ class SelectResult:
         except KeyError:
             raise StoreError(f"unknown results format {format!r}; choose one of {', '.join(_RESULT_FORMATS)}") from None
         return ox.parse_query_results(self.json, ox.QueryResultsFormat.JSON).serialize(format=fmt)
-
-
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ttl": ox.RdfFormat.TURTLE,
-    "trig": ox.RdfFormat.TRIG,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "xml": ox.RdfFormat.RDF_XML,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
 
 
 def _rdf_format(name: str) -> ox.RdfFormat:

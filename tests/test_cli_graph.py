@@ -87,7 +87,7 @@ def test_agency_xlsx_to_a_file(data, tmp_path):
     (["sparql", "agencies-by-rol"], "unknown query 'agencies-by-rol'; closest: agencies-by-role"),
     (["sparql", "ASK { ?s ?p ?o }", "--format", "turtle"], "needs a CONSTRUCT or DESCRIBE"),
     (["sparql", "@/nonexistent/q.rq"], "No such file"),
-    (["export", "--format", "ttl"], "unknown format 'ttl'; choose one of turtle, trig, nt, nquads, json-ld, xml"),
+    (["export", "--format", "n3"], "unknown format 'n3'; choose one of turtle, trig, nt, nquads, json-ld, xml"),
     (["export", "--format", "turtle", "--section", "s99.9"], "unknown section 's99.9'"),
 ])
 def test_bad_input_is_one_line(data, args, message):
@@ -138,7 +138,11 @@ def test_export_to_a_file_and_nothing_on_failure(data, tmp_path):
     r = run("export", "--format", "turtle", "--task", "t12", "-o", out, "--data", data)
     assert r.returncode == 0 and len(Graph().parse(out, format="turtle")) > 50
     bad = tmp_path / "bad.ttl"
-    one_line_error(run("export", "--format", "ttl", "-o", bad, "--data", data))
+    one_line_error(run("export", "--format", "n3", "-o", bad, "--data", data))
+    alias = tmp_path / "alias.ttl"
+    assert run("export", "--format", "ttl", "--task", "t12", "-o", alias, "--data", data).returncode == 0
+    assert alias.read_bytes() == out.read_bytes()  # an alias means its format
+    alias.unlink()
     one_line_error(run("export", "--format", "turtle", "--agency", "不存在的单位", "-o", bad, "--data", data))
     assert not bad.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["t12.ttl"]
     graphml = run("export", "--format", "graphml", "--agency", "市版权局", "--data", data)
