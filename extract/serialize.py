@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
+from ontology.terms import ROLE_ZH  # noqa: F401 - re-exported: the one home of role labels
+
 from . import tables
 from .gazetteer import agency_resolver
 from .records import ROLE_ORDER, Deadline, Extraction, Span, Unit
 from .tables import guard as csv_safe  # noqa: F401 - the old name of the formula guard
 
-ROLE_ZH = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
 CSV_HEADER = ("document", "part", "section", "task", "kind", "title", "agency", "canonical_agency", "role",
               "role_zh", "quote", "deadline", "page")
 DEADLINE_SEP = "；"

@@ -33,9 +33,9 @@ from rdflib import Literal
 from extract.records import ROLE_ORDER
 from extract.tables import to_csv as _csv  # the one writer of cells: formula guard included
 from ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, PROV, QB, RDF, SKOS
+from ontology.terms import ROLE_COLORS  # noqa: F401 - re-exported
 
 ROLES = tuple(r.value for r in ROLE_ORDER)  # lead, cooperate, responsible, guide: strongest first
-ROLE_COLORS = {"lead": "#d62728", "cooperate": "#1f77b4", "responsible": "#2ca02c", "guide": "#9467bd"}
 NODE_KINDS = ("document", "part", "section", "task", "measure", "box", "agency", "place", "reference", "indicator")
 EDGE_TYPES = (*ROLES, "part_of", "box_of", "cites", "mentions_place", "located_in", "jurisdiction",
               "mentions_agency", "drafted_by", "source")

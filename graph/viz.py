@@ -36,6 +36,9 @@ from pathlib import Path
 
 import networkx as nx
 
+from ontology.terms import ROLE_COLORS  # noqa: F401 - re-exported; an edge's own "color" wins
+from ontology.terms import ROLE_ZH as ROLE_LABELS
+
 __all__ = [
     "KIND_COLORS",
     "agency_bars",
@@ -56,9 +59,6 @@ __all__ = [
     "trim",
 ]
 
-# The same colours as graph.network.ROLE_COLORS; an edge's own "color" attribute wins.
-ROLE_COLORS = {"lead": "#d62728", "cooperate": "#1f77b4", "responsible": "#2ca02c", "guide": "#9467bd"}
-ROLE_LABELS = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
 KIND_COLORS = {
     "agency": "#8c564b",
     "task": "#17becf",

@@ -4,6 +4,8 @@
 (True, ['lead', 'cooperate', 'responsible', 'guide'])
 >>> UnitKind("measure").value
 'measure'
+>>> [(ROLE_ZH[r.value], ROLE_COLORS[r.value]) for r in ROLE_ORDER][:2]
+[('牵头', '#d62728'), ('配合', '#1f77b4')]
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ class Role(str, enum.Enum):
 
 
 ROLE_ORDER = (Role.LEAD, Role.COOPERATE, Role.RESPONSIBLE, Role.GUIDE)
+
+# The one home of each role's Chinese label and its colour (edges, bars, legends), keyed by the
+# role's value. The role's words (牵头单位：, 配合, 按职责分工负责 …) are in extract/clauses.py,
+# its RDF term in ontology/namespaces.py and vocab.ttl.
+ROLE_ZH = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
+ROLE_COLORS = {"lead": "#d62728", "cooperate": "#1f77b4", "responsible": "#2ca02c", "guide": "#9467bd"}
 
 
 class UnitKind(str, enum.Enum):

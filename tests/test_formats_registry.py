@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -13,6 +14,7 @@ from graph import errors, formats
 from graph.formats import FORMATS, lookup
 from graph.terms import quad_to_rdflib
 from ontology.errors import PolicyKGError
+from ontology.terms import Role
 
 RDF = formats.rdf_formats()
 NETWORK = [f for f in FORMATS.values() if f.kind == "network"]
@@ -136,3 +138,39 @@ def test_the_cli_prints_any_error_of_the_base_in_one_line(capsys, monkeypatch):
     monkeypatch.setattr(cli.Parser, "parse_args", lambda self, argv=None: args)
     assert cli.main(["queries"]) == 1
     assert capsys.readouterr().err == "policykg: busy: too many queries\n"
+
+
+# --------------------------------------------------------------------------- roles
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_every_role_has_a_label_a_term_a_colour_and_its_words(role):
+    from rdflib.namespace import SKOS
+
+    from extract.clauses import CUE_WORDS, LABEL_WORDS
+    from graph import network, viz
+    from graph.rdf import ROLE_SHORTCUT
+    from ontology.namespaces import PKG
+    from ontology.terms import ROLE_COLORS, ROLE_ORDER, ROLE_ZH
+
+    assert role in ROLE_ORDER
+    assert ROLE_ZH[role.value] and ROLE_COLORS[role.value].startswith("#")
+    # one home: the other modules read these tables, they do not copy them
+    assert viz.ROLE_COLORS is ROLE_COLORS and network.ROLE_COLORS is ROLE_COLORS and viz.ROLE_LABELS is ROLE_ZH
+    from extract import serialize
+
+    assert serialize.ROLE_ZH is ROLE_ZH
+    # its term: a concept of the vocabulary with a zh label, and a one-hop shortcut property
+    vocab = Graph().parse(Path(__file__).resolve().parent.parent / "ontology" / "vocab.ttl")
+    term = PKG[role.value]
+    assert (term, SKOS.prefLabel, None) in vocab or any(vocab.objects(term, None))
+    assert role.value in ROLE_SHORTCUT and ROLE_SHORTCUT[role.value] in set(vocab.subjects())
+    # its words: a label word and a cue word of the clause grammar
+    assert role in LABEL_WORDS.values() and role in CUE_WORDS.values()
+
+
+def test_roles_have_distinct_labels_and_colours():
+    from ontology.terms import ROLE_COLORS, ROLE_ORDER, ROLE_ZH
+
+    assert list(ROLE_ZH) == list(ROLE_COLORS) == [r.value for r in ROLE_ORDER]
+    assert len(set(ROLE_ZH.values())) == len(set(ROLE_COLORS.values())) == len(ROLE_ORDER)
