@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graph import query as q
+from graph.backend import open_backend
+from graph.build import gazetteer_part, ontology_bytes
 from graph import store as gstore
 from graph.rdf import to_ntriples
 from ontology import iris
@@ -22,7 +23,7 @@ LIVE_TAG = re.compile(r"(?<!\\)<\s*/?\s*(img|svg|script)", re.I)
 def _store(data: Path, first: str) -> None:
     x = with_deadlines(first=first)
     part = gstore.DocGraph("demo", x.document.sha256, str(iris.graph_iri("demo")), to_ntriples(x), "nt")
-    q._backend(data).build([part, q._gazetteer_part()], q._ontology_bytes(), prune=True)
+    open_backend(data).build([part, gazetteer_part()], ontology_bytes(), prune=True)
 
 
 @pytest.mark.parametrize("first", ["2023年底前", EVIL])

@@ -15,6 +15,7 @@ from rdflib.compare import isomorphic
 from extract.pipeline import extract_file
 from extract.records import Role
 from graph import network as nw
+from graph.backend import EmbeddedBackend, RemoteBackend
 from graph.export import FORMATS, ExportError, bureau_table, format_spec, to_csv, to_xlsx, write_output
 from graph.query import (
     KG,
@@ -24,7 +25,6 @@ from graph.query import (
     UnknownAgency,
     build,
     canned_query,
-    extents,
     list_queries,
     open_kg,
 )
@@ -229,11 +229,13 @@ def test_unknown_task(kg, ref):
     assert str(e.value).startswith(f"unknown task '{ref}'") and "\n" not in str(e.value)
 
 
-def test_extents_follow_the_extractor_rule():
-    text = "一、甲\n1.乙。\n专栏 1 丙\n丁。\n2.戊。\n二、己\n"
-    heads = [("p1", "part", 0), ("t1", "task", 4), ("b1", "box", 9), ("t2", "task", 19), ("p2", "part", 24)]
-    assert extents(text, heads, len(text) - 1) == {
-        "p1": (0, 23), "t1": (4, 8), "b1": (9, 18), "t2": (19, 23), "p2": (24, 27)}
+def test_extents_and_sentences_are_the_ones_the_extractor_stored(kg, seed):
+    spans = {r["id"]: tuple(r["span"]) for r in kg.outline()}
+    for r in [*seed.sections, *seed.units, *seed.boxes]:
+        assert spans[r.id] == (r.span.start, r.span.end), r.id
+    for u in (u for u in seed.units if u.clauses):
+        t = kg.task(u.id)
+        assert [c["sentence_span"] for c in t["clauses"]] == [[c.sentence.start, c.sentence.end] for c in u.clauses]
 
 
 # Network
@@ -482,7 +484,7 @@ def test_remote_endpoint_answers_as_the_embedded_store(tmp_path):
         assert build([corpus], tmp_path / "remote-data", base).skipped == ("mini",)
         with open_kg(tmp_path / "remote-data", corpus=corpus, endpoint=base) as remote, \
                 open_kg(tmp_path / "data", corpus=corpus) as local:
-            assert remote.remote and not local.remote
+            assert isinstance(remote.backend, RemoteBackend) and isinstance(local.backend, EmbeddedBackend)
             for name in ("市市场监管局", "市版权局"):
                 assert remote.agency_tasks(name) == local.agency_tasks(name)
             assert remote.task("t1") == local.task("t1")
@@ -515,7 +517,7 @@ def test_the_stored_dataset_still_conforms_to_the_shapes(kg):
     from graph.rdf import validate
     from ontology import iris
 
-    ds = kg._rdflib_dataset()
+    ds = kg.subgraph(doc="guangzhou-ip-plan-2021-2025")
     g = ds.graph(URIRef(str(iris.graph_iri("guangzhou-ip-plan-2021-2025"))))
     assert len(g) > 10000
     conforms, report = validate(g)

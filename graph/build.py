@@ -1,0 +1,392 @@
+"""Build the graph from a corpus: digests, the mapping fingerprint, rejected files, worker processes.
+
+`build` extracts every document whose file, sidecar or mapping changed and hands the named
+graphs to a backend (`graph.backend`); `is_stale` tells whether a backend lags its corpus.
+A large corpus is extracted by worker processes that die with the build however it dies
+(PDEATHSIG, a watchdog, a check between documents); SIGTERM and SIGINT stop them and raise
+BuildInterrupted, and the last complete version still answers.
+
+>>> BuildReport(added=("plan",), version="v000001").changed, str(BuildReport(skipped=("a", "b")))
+(True, 'added 0, replaced 0, skipped 2, removed 0, rejected 0')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.resources
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ontology import iris
+
+from . import store as gstore
+from .backend import Backend, data_path, open_backend, project_network
+from .errors import BuildError, BuildInterrupted
+
+__all__ = ["GAZETTEER_DOC", "BuildReport", "Progress", "build", "document_digest", "is_stale",
+           "gazetteer_part", "mapping_fingerprint", "ontology_bytes", "source_digest"]
+
+GAZETTEER_DOC = "(gazetteer)"  # manifest id of the gazetteer graph; never a document id
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def source_digest(path: str | os.PathLike[str]) -> str:
+    """Return the sha256 of a document file and its metadata sidecar (NAME.toml), if any."""
+    p = Path(path)
+    h = hashlib.sha256(p.read_bytes())
+    side = p.with_suffix(".toml")
+    if side.is_file():
+        h.update(b"\0sidecar\0")
+        h.update(side.read_bytes())
+    return h.hexdigest()
+
+
+def ontology_bytes() -> bytes:
+    return importlib.resources.files("ontology").joinpath("vocab.ttl").read_bytes()
+
+
+@functools.cache
+def _gazetteer_sha() -> str:
+    """Return the digest of the gazetteer CSVs: cheap, for telling whether the store is stale."""
+    from ontology.gazetteer import REQUIRED as GAZETTEER_FILES  # every file the resolver reads
+
+    folder = importlib.resources.files("ontology")
+    h = hashlib.sha256()
+    for name in sorted(GAZETTEER_FILES):
+        f = folder.joinpath(name)
+        h.update(f.read_bytes() if f.is_file() else b"")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def gazetteer_part() -> gstore.DocGraph:
+    from .rdf import packaged_gazetteer_graph
+
+    # Sorted lines: rdflib's output order varies from run to run, the digest must not.
+    lines = packaged_gazetteer_graph().serialize(format="nt").splitlines()
+    data = "".join(sorted({line + "\n" for line in lines if line.strip()})).encode("utf-8")
+    return gstore.DocGraph(GAZETTEER_DOC, _gazetteer_sha(), str(iris.gazetteer_graph_iri()), data, "nt")
+
+
+def _rejected_path(data_dir) -> Path:
+    return data_path(data_dir) / "rejected.json"
+
+
+def _read_rejected(data_dir) -> dict[str, str]:
+    try:
+        return dict(json.loads(_rejected_path(data_dir).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def _write_rejected(data_dir, rejected: Mapping[str, str]) -> None:
+    path = _rejected_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(dict(sorted(rejected.items())), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- build
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """Tell what a build did: document ids by fate, rejected files, the live version."""
+
+    added: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()  # one line per document that could not be read
+    version: str | None = None
+    timings: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced or self.removed)
+
+    def __str__(self) -> str:
+        text = (f"added {len(self.added)}, replaced {len(self.replaced)}, skipped {len(self.skipped)}, "
+                f"removed {len(self.removed)}, rejected {len(self.rejected)}")
+        return text + (f" -> {self.version}" if self.version else "")
+
+
+Progress = Callable[[int, int, str], None]
+WARM_NETWORK_DOCS = 20  # up to this many documents a build also caches the network projection
+
+
+@functools.cache
+def mapping_fingerprint() -> str:
+    """Return a digest of everything that turns a source file into triples: code, vocabulary, gazetteers.
+
+    Mixed into each document's stored digest so that an unchanged file can be skipped without
+    extracting it again, while a new extractor or gazetteer still rebuilds every document.
+    """
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    mapping = ("reader", "normalize", "clauses", "gazetteer", "segment", "pipeline", "records")
+    files = sorted([*(root / "extract" / f"{m}.py" for m in mapping), root / "graph" / "rdf.py",
+                    *(root / "ontology").glob("*.py"), *(root / "ontology").glob("*.csv"),
+                    *(root / "ontology").glob("*.ttl")])
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def document_digest(path) -> str:
+    """Return what the manifest keeps for a source file: its sha256 and the mapping fingerprint."""
+    return f"{source_digest(path)}-{mapping_fingerprint()}"
+
+
+_PARENT: int | None = None  # in a worker process: the pid of the build that started it
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _worker_init(parent: int) -> None:
+    """Make a worker die with its build, however the build dies (SIGKILL included)."""
+    import signal
+
+    global _PARENT
+    _PARENT = parent
+    # Ctrl-C reaches the whole process group: the build handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the build's handler
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watchdog below and the check between documents remain
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+    # Without prctl, and while a worker is stuck in one long document or in writing its result
+    # to a pipe nobody reads any more: a watchdog looks for the build twice a second.
+    threading.Thread(target=_watch_parent, args=(parent,), name="policykg-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _extract_one(path: str) -> tuple[str, object]:
+    """Extract one file and map it to N-Triples (runs in a worker process for large corpora)."""
+    from extract.pipeline import extract_file
+    from extract.reader import InputError
+
+    from .rdf import to_ntriples
+
+    # PDEATHSIG follows the thread that forked the worker, not the process, and is Linux's
+    # alone: between documents, check that the build itself is still there.
+    if _PARENT is not None and os.getppid() != _PARENT:
+        os._exit(1)
+    try:
+        x = extract_file(path)
+    except InputError as exc:
+        return "error", str(exc)
+    return "ok", (x.document.id, to_ntriples(x))
+
+
+def _stop_pool(pool) -> None:
+    """Cancel what is queued, end the workers now and reap them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown clears it
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(2)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(1)
+
+
+def _extract_all(paths: list[str], say, total: int):
+    """Yield (path, outcome) for each path, in order; two processes when there is enough work."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(paths) < 8 or workers < 2:
+        for i, p in enumerate(paths):
+            say(i, total, f"extract {p}")
+            yield p, _extract_one(p)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: workers inherit the loaded modules (no re-import of the caller's script, which
+    # may lack a __main__ guard); the store is closed by now, so no database handle is shared.
+    # fork is unsafe in a threaded process (the app's server): spawn there.
+    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+    try:
+        for i, (p, out) in enumerate(zip(paths, pool.map(_extract_one, paths, chunksize=4))):
+            say(i, total, f"extract {p}")
+            yield p, out
+    except BaseException:
+        # Interrupted (a signal, an error, the consumer gone): the queued work must not run on.
+        _stop_pool(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _signals_stop_build():
+    """Turn SIGTERM and SIGINT into BuildInterrupted while a build runs (main thread only).
+
+    The exception unwinds through the worker pool, which stops its workers; the store's own
+    cleanup leaves the live version answering. A second signal during that cleanup is ignored.
+    """
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def stop(signum, _frame):
+        if not fired:
+            fired.append(signum)
+            raise BuildInterrupted(signum)
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for s in old:
+        signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
+def _stored(backend: Backend) -> dict[str, gstore.ManifestEntry]:
+    """Return the stored manifest keyed by source digest (empty before the first build)."""
+    return {e.sha256: e for e in backend.manifest().values() if e.is_document}
+
+
+def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None) -> BuildReport:
+    """Extract every document under `paths` and bring the store (or endpoint) in line with them.
+
+    Unchanged documents are skipped without being extracted again, changed ones replace their
+    graph, documents no longer given are removed. A document that cannot be read is reported
+    in ``rejected`` and left out; when no document at all can be read nothing is written and
+    BuildError says why. Large corpora are extracted by worker processes, which end with the
+    build however it ends; in the main thread SIGTERM and SIGINT stop the workers and raise
+    BuildInterrupted (the last complete version answers; the next build removes any leftover).
+    """
+    with _signals_stop_build():
+        return _build(paths, data_dir, endpoint, progress)
+
+
+def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
+    from extract.reader import InputError, list_documents
+
+    say = progress or (lambda done, total, message: None)
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    backend = open_backend(data_dir, endpoint)
+    stored = _stored(backend)  # an unreachable endpoint fails now, not after extracting everything
+    items = list_documents(paths)
+    total = len(items) + 1
+    docs: list[gstore.DocGraph] = []
+    rejected: dict[str, str] = {}  # digest (or path) -> message
+    messages: list[str] = []
+    seen: dict[str, str] = {}
+    t0 = time.perf_counter()
+    todo: list[str] = []
+    digests: dict[str, str] = {}
+    order: list[tuple[str, object]] = []  # (path, DocGraph or None while pending)
+    for item in items:
+        if isinstance(item, InputError):
+            rejected[f"path:{item.path}"] = str(item)
+            messages.append(str(item))
+            continue
+        digest = document_digest(item)
+        digests[str(item)] = digest
+        old = stored.get(digest)
+        if old is not None:
+            # Same bytes, same extractor and gazetteers: the stored graph is still right.
+            order.append((str(item), gstore.DocGraph(old.doc_id, digest, old.graph, b"", "nt", old.digest)))
+        else:
+            todo.append(str(item))
+            order.append((str(item), None))
+    outcomes = _extract_all(todo, say, total)
+    try:
+        extracted = dict(outcomes)
+    finally:
+        outcomes.close()  # an exception between two documents still stops the pool now
+    for path, part in order:
+        if part is None:
+            status, value = extracted[path]
+            if status == "error":
+                rejected[digests[path]] = value
+                messages.append(value)
+                continue
+            doc_id, data = value
+            part = gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), data, "nt")
+        if part.doc_id in seen:
+            msg = f"{path}: document id {part.doc_id!r} is already used by {seen[part.doc_id]}"
+            rejected[digests[path]] = msg
+            messages.append(msg)
+            continue
+        seen[part.doc_id] = path
+        docs.append(part)
+    t_extract = time.perf_counter() - t0
+    if not docs:
+        why = "; ".join(messages) if messages else "no document given"
+        raise BuildError(f"nothing to build: {why}")
+    say(len(items), total, backend.writes_to)
+    report = backend.build([*docs, gazetteer_part()], ontology_bytes(), prune=True,
+                           progress=lambda message: say(len(items), total, message))
+    _write_rejected(data_dir, rejected)
+    if backend.cache_dir is not None and report.changed and len(docs) <= WARM_NETWORK_DOCS:
+        # A small corpus: project the network now (a second or two) so that the app's first
+        # network view, even on a fresh server, reads it from the cache instead.
+        say(len(items), total, "project the network view")
+        with backend.open() as reader:
+            project_network(backend, reader)
+    out = BuildReport(
+        added=tuple(d for d in report.added if d != GAZETTEER_DOC),
+        replaced=tuple(d for d in report.replaced if d != GAZETTEER_DOC),
+        skipped=tuple(d for d in report.skipped if d != GAZETTEER_DOC),
+        removed=tuple(d for d in report.removed if d != GAZETTEER_DOC),
+        rejected=tuple(messages),
+        version=report.version,
+        timings={"extract": t_extract, **report.timings},
+    )
+    say(total, total, str(out))
+    return out
+
+
+def is_stale(backend: Backend, corpus: Path, data_dir=None) -> bool:
+    """Tell whether the backend lacks a build of `corpus` as it is now (files, sidecars, gazetteers)."""
+    from extract.reader import InputError, list_documents
+
+    if backend.version() is None:
+        return True
+    stored = set(gstore.documents_in(backend.manifest()).values())
+    rejected = _read_rejected(data_dir)
+    current = {_gazetteer_sha()}
+    for item in list_documents([corpus]):
+        if isinstance(item, InputError):
+            continue
+        digest = document_digest(item)
+        if digest not in rejected:
+            current.add(digest)
+    return current != stored

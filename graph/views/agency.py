@@ -1,0 +1,181 @@
+"""The My bureau view and its CLI twins (`policykg agency`, `agencies`, `coassigned`): an agency's tasks by role."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+
+from extract.gazetteer import agency_resolver
+from ontology import iris
+
+from ..errors import QueryError, UnknownAgency
+from ..model import fold, unit_place
+from ..model import span as evidence_span
+
+ROLES = ("lead", "cooperate", "responsible", "guide")
+_SHORTCUT = {"lead": "leadAgency", "cooperate": "cooperatingAgency", "responsible": "responsibleAgency",
+             "guide": "guidingAgency"}
+
+
+def agency_names(kg) -> list[str]:
+    """Return every canonical agency name and alias the graph knows (for pickers), sorted."""
+    kg.version()
+    return sorted({label for a in kg.model().agencies.values() for label in a["labels"]})
+
+
+def resolve_agency(kg, name: str) -> dict:
+    """Return {iri, name, aliases} of the agency a name means: canonical, alias or as written.
+
+    Raise UnknownAgency with the closest known names when none matches.
+    """
+    kg.version()
+    model = kg.model()
+    name = (name or "").strip()
+    if name in model.agencies:
+        cands = {name}
+    else:
+        cands = set(model.keys.get(fold(name), ()))
+    if not cands and name:
+        for j in sorted({""} | {d["jurisdiction"] for d in model.docs.values()}):
+            e = agency_resolver(j).resolve(name)
+            if e is not None and str(iris.agency_iri(e.id)) in model.agencies:
+                cands.add(str(iris.agency_iri(e.id)))
+    if not cands:
+        raise UnknownAgency(name, _suggest(kg, name))
+    counts = {r["iri"]: r["total"] for r in kg.agency_counts()}
+    best = min(cands, key=lambda a: (model.agencies[a]["name"] != name, -counts.get(a, 0), a))
+    a = model.agencies[best]
+    return {"iri": best, "name": a["name"], "aliases": [x for x in a["labels"] if x != a["name"]]}
+
+
+def _suggest(kg, name: str, n: int = 3) -> list[str]:
+    model = kg.model()
+    by_key: dict[str, str] = {}
+    for a in model.agencies.values():
+        for label in a["labels"]:
+            by_key.setdefault(fold(label), label)
+    out: list[str] = []
+    for key in difflib.get_close_matches(fold(name), list(by_key), n=n * 2, cutoff=0.3):
+        if by_key[key] not in out:
+            out.append(by_key[key])
+    if not out:  # a short or partial name: labels that contain it
+        out = sorted((label for key, label in by_key.items() if fold(name) and fold(name) in key),
+                     key=lambda s: (len(s), s))
+    return out[:n]
+
+
+def agency_counts(kg) -> list[dict]:
+    """Return per agency its numbers of units by role and in total, most tasks first."""
+    kg.version()
+    return [dict(r) for r in kg.memo("agency_counts", functools.partial(_load_agency_counts, kg))]
+
+
+def _load_agency_counts(kg) -> list[dict]:
+    model = kg.model()
+    units: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for r in kg.select("""
+        SELECT DISTINCT ?agency ?role ?unit WHERE { GRAPH ?g {
+          ?unit prov:qualifiedAttribution ?att . ?att prov:agent ?agency ; prov:hadRole ?role } }"""):
+        units[r["agency"]][r["role"].rsplit("#", 1)[-1]].add(r["unit"])
+    rows = []
+    for iri, by_role in units.items():
+        name = model.agencies.get(iri, {}).get("name", iri)
+        rows.append({"agency": name, "iri": iri, **{role: len(by_role.get(role, ())) for role in ROLES},
+                     "total": len(set().union(*by_role.values()))})
+    return sorted(rows, key=lambda r: (-r["total"], r["agency"], r["iri"]))
+
+
+def agency_tasks(kg, name: str, roles: Iterable[str] | None = None) -> list[dict]:
+    """Return the units an agency carries a role in, in document order, with the clause as evidence.
+
+    Rows: task (record id), iri, doc, part, section (record ids), part_title,
+    section_title, number, kind, title, role, name_as_written, clause (its quote),
+    span ([start, end] of the clause in the document text), name_span, partners
+    ([{agency, iri, role}] of the other agencies on the unit), clauses (every clause
+    giving the agency this role there, when more than one).
+    """
+    kg.version()
+    roles = check_roles(roles)
+    agency = kg.resolve_agency(name)["iri"]
+    model = kg.model()
+    if len(roles) == 1:
+        # The one-hop shortcut finds the units of a role without touching any other attribution.
+        find = (f"?unit pkg:{_SHORTCUT[roles[0]]} <{agency}> . BIND(pkg:{roles[0]} AS ?roleNode) "
+                f"?att prov:agent <{agency}> ; prov:hadRole ?roleNode .")
+    else:
+        find = f"?att prov:agent <{agency}> ; prov:hadRole ?roleNode ."
+        if roles != ROLES:
+            find += f" VALUES ?roleNode {{ {' '.join('pkg:' + r for r in roles)} }}"
+    rows = kg.select(f"""
+        SELECT ?g ?unit ?roleNode ?att ?written ?clause ?partner ?partnerRole WHERE {{ GRAPH ?g {{
+          {find}
+          ?att pkg:asWritten ?written ; pkg:clause ?clause .
+          ?unit prov:qualifiedAttribution ?att , ?other .
+          ?other prov:agent ?partner ; prov:hadRole ?partnerRole . }} }}""")
+    grouped: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        u = model.units.get(r["unit"])
+        if u is None:
+            continue
+        role = r["roleNode"].rsplit("#", 1)[-1]
+        row = grouped.get((u.iri, role))
+        if row is None:
+            row = grouped[(u.iri, role)] = {
+                "task": u.rid, "iri": u.iri, "doc": u.doc, **unit_place(kg.model(), u), "number": u.number,
+                "kind": u.kind, "title": u.title, "role": role, "partners": set(), "clauses": {}}
+        if r["att"] not in row["clauses"]:
+            span = evidence_span(kg.model(), r["clause"], r["g"])
+            name_span = evidence_span(kg.model(), r["att"], r["g"])
+            row["clauses"][r["att"]] = {"quote": kg.quote(u.doc, span), "span": span,
+                                        "name_as_written": r["written"], "name_span": name_span}
+        if r["partner"] != agency:
+            row["partners"].add((r["partner"], r["partnerRole"].rsplit("#", 1)[-1]))
+    rank = {r: i for i, r in enumerate(ROLES)}
+
+    def label(iri: str) -> str:
+        return model.agencies.get(iri, {}).get("name", iri)
+
+    out = []
+    for row in grouped.values():
+        clauses = sorted(row["clauses"].values(), key=lambda c: (c["span"][0] is None, c["span"][0] or 0))
+        first = clauses[0]
+        row.update(name_as_written=first["name_as_written"], clause=first["quote"], span=first["span"],
+                   name_span=first["name_span"], clauses=clauses)
+        row["partners"] = [{"agency": label(a), "iri": a, "role": pr}
+                           for a, pr in sorted(row["partners"], key=lambda p: (rank.get(p[1], 9), label(p[0]), p[0]))]
+        out.append(row)
+    return sorted(out, key=lambda r: (r["doc"], model.units[r["iri"]].order, rank[r["role"]]))
+
+
+def coassigned(kg, name: str) -> list[dict]:
+    """Return the agencies assigned to the same units as `name`: shared units and their roles there."""
+    kg.version()
+    agency = kg.resolve_agency(name)
+    model = kg.model()
+    shared: dict[str, set] = defaultdict(set)
+    roles: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for r in kg.select(f"""
+        SELECT DISTINCT ?unit ?other ?role WHERE {{ GRAPH ?g {{
+          ?unit prov:qualifiedAttribution ?a1 . ?a1 prov:agent <{agency['iri']}> .
+          ?unit prov:qualifiedAttribution ?a2 . ?a2 prov:agent ?other ; prov:hadRole ?role .
+          FILTER(?other != <{agency['iri']}>) }} }}"""):
+        shared[r["other"]].add(r["unit"])
+        roles[r["other"]][r["role"].rsplit("#", 1)[-1]].add(r["unit"])
+    rows = [{"agency": model.agencies.get(a, {}).get("name", a), "iri": a, "shared_tasks": len(units),
+             "roles": {role: len(roles[a][role]) for role in ROLES if roles[a].get(role)}}
+            for a, units in shared.items()]
+    return sorted(rows, key=lambda r: (-r["shared_tasks"], r["agency"], r["iri"]))
+
+
+def check_roles(roles) -> tuple[str, ...]:
+    if roles is None:
+        return ROLES
+    if isinstance(roles, str):
+        roles = [roles]
+    roles = tuple(roles)
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise QueryError(f"unknown role '{bad[0]}'; choose from {', '.join(ROLES)}")
+    return tuple(r for r in ROLES if r in roles)

@@ -1,0 +1,147 @@
+"""The Task view and its CLI twin (`policykg task`): one unit with its evidence, and the marks the app highlights."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+
+from ..errors import QueryError
+from ..model import find_unit, span, unit_place
+
+ROLES = ("lead", "cooperate", "responsible", "guide")
+
+
+def task(kg, task_id: str) -> dict:
+    """Return everything about one task or measure, every span against the document text and the unit text.
+
+    Keys: id, iri, doc, kind, number, title, part, section, part_title, section_title,
+    text, span, title_span, clauses, assignments, references, places, mentions,
+    boxes, footnotes, indicators, connected. A span is ``[start, end]`` in the
+    document text; ``unit_span`` is the same characters counted from the unit's start.
+    """
+    model = kg.model()
+    u = find_unit(model, task_id, ("task", "measure"))
+    doc = model.docs[u.doc]
+    text = kg.text(u.doc)
+    us, ue = u.extent
+
+    def rel(s, e) -> list[int | None]:
+        return [None, None] if s is None else [s - us, e - us]
+
+    rows = kg.select(f"""
+        SELECT ?att ?agency ?r ?written ?inferred ?clause WHERE {{ GRAPH <{u.graph}> {{
+          <{u.iri}> prov:qualifiedAttribution ?att .
+          ?att prov:agent ?agency ; prov:hadRole ?r ; pkg:asWritten ?written ; pkg:clause ?clause .
+          OPTIONAL {{ ?att pkg:inferred ?inferred }} }} }}""")
+    # The sentence each clause governs, as the extractor stored it (pkg:sentence).
+    sentences = {r["clause"]: (r["start"], r["end"]) for r in kg.select(f"""
+        SELECT DISTINCT ?clause ?start ?end WHERE {{ GRAPH <{u.graph}> {{
+          <{u.iri}> prov:qualifiedAttribution ?att . ?att pkg:clause ?clause .
+          ?clause pkg:sentence ?e . ?e oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end }} }}""")}
+    clauses: dict[str, dict] = {}
+    assignments = []
+    for r in rows:
+        cspan = span(model, r["clause"], u.graph)
+        clauses.setdefault(r["clause"], {"iri": r["clause"], "quote": kg.quote(u.doc, cspan),
+                                         "span": cspan, "unit_span": rel(*cspan)})
+        nspan = span(model, r["att"], u.graph)
+        assignments.append({
+            "agency": r["written"], "canonical": model.agencies.get(r["agency"], {}).get("name", r["agency"]),
+            "iri": r["agency"], "role": r["r"].rsplit("#", 1)[-1], "quote": kg.quote(u.doc, nspan),
+            "span": nspan, "unit_span": rel(*nspan), "clause": r["clause"], "inferred": r["inferred"]})
+    ordered = sorted(clauses.values(), key=lambda c: c["span"][0] if c["span"][0] is not None else -1)
+    for c in ordered:
+        s0, ce = sentences.get(c["iri"], c["span"])
+        c["sentence"] = text[s0:ce] if s0 is not None else None
+        c["sentence_span"] = [s0, ce]
+        c["sentence_unit_span"] = rel(s0, ce)
+        c["assignments"] = [a for a in assignments if a["clause"] == c["iri"]]
+    clause_spans = [tuple(c["span"]) for c in ordered if c["span"][0] is not None]
+    rank = {r: i for i, r in enumerate(ROLES)}
+    assignments.sort(key=lambda a: (a["span"][0] if a["span"][0] is not None else -1, rank.get(a["role"], 9)))
+
+    linked = kg.select(f"""
+        SELECT ?p ?o ?label WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> ?p ?o .
+          VALUES ?p {{ eli:cites dct:spatial pkg:mentions pkg:box pkg:footnote }}
+          OPTIONAL {{ ?o eli:title|skos:prefLabel ?label }} }} }}""")
+    targets: dict[str, list[str]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    for r in linked:
+        key = r["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if r["o"] not in targets[key]:
+            targets[key].append(r["o"])
+        if r["label"]:
+            labels.setdefault(r["o"], r["label"])
+    spans: dict[str, list[tuple[int, int]]] = {
+        node: [(a, b) for a, b, g in model.evidence.get(node, ()) if g == u.graph and us <= a < ue]
+        for key in ("cites", "spatial", "mentions") for node in targets[key]}
+
+    def occurrences(nodes, name_key, skip_clauses=False) -> list[dict]:
+        out = []
+        for node in nodes:
+            label = model.agencies.get(node, {}).get("name") or labels.get(node, node)
+            for a, b in spans.get(node, ()):
+                if skip_clauses and any(cs <= a < ce for cs, ce in clause_spans):
+                    continue
+                q = text[a:b]
+                out.append({name_key: q, "canonical": label, "iri": node, "quote": q, "span": [a, b],
+                            "unit_span": rel(a, b)})
+        return sorted(out, key=lambda o: (o["span"][0], o["iri"]))
+
+    references = [dict(o, title=labels.get(o["iri"], o["quote"])) for o in occurrences(targets["cites"], "title")]
+    places = occurrences(targets["spatial"], "name")
+    mentions = occurrences(targets["mentions"], "name", skip_clauses=True)
+
+    boxes = []
+    for b in sorted(targets["box"], key=lambda b: model.units[b].order if b in model.units else 0):
+        bu = model.units.get(b)
+        if bu is None:
+            continue
+        bs, be = bu.extent
+        body_start = text.find("\n", bu.end if bu.end >= 0 else bs, be)
+        body_start = body_start + 1 if body_start >= 0 else be
+        boxes.append({"id": bu.rid, "iri": bu.iri, "number": bu.number, "title": bu.title,
+                      "body": text[body_start:be], "span": [bs, be], "body_span": [body_start, be]})
+
+    footnotes = []
+    for f in _footnotes(kg, u.doc):
+        marker = f"{f['term']}{f['number']}"
+        at = text.find(marker, us, ue) if f["term"] else -1
+        if at >= 0 or f["iri"] in targets["footnote"]:
+            row = dict(f)
+            if at >= 0:
+                row["term_span"] = [at, at + len(f["term"])]
+                row["marker_span"] = [at + len(f["term"]), at + len(marker)]
+                row["unit_span"] = rel(at, at + len(marker))
+            footnotes.append(row)
+    unit_text = text[us:ue]
+    numbers = {f["number"] for f in footnotes}
+    indicators = [i for i in kg.indicators(u.doc)
+                  if (i["footnote"] is not None and i["footnote"] in numbers) or i["name"] in unit_text]
+    try:
+        connected = kg.connected(u.rid)
+    except QueryError:
+        connected = []
+    return {
+        "id": u.rid, "iri": u.iri, "doc": u.doc, "doc_title": doc["title"], "kind": u.kind, "number": u.number,
+        "title": u.title, **unit_place(kg.model(), u), "text": unit_text, "span": [us, ue],
+        "title_span": [u.start, u.end], "clauses": ordered, "assignments": assignments,
+        "references": references, "places": places, "mentions": mentions, "boxes": boxes,
+        "footnotes": footnotes, "indicators": indicators, "connected": connected,
+    }
+
+
+def _footnotes(kg, doc_id: str) -> list[dict]:
+    def load() -> list[dict]:
+        doc = kg.model().docs[doc_id]
+        rows = kg.select(f"""
+            SELECT ?f ?n ?term ?body WHERE {{ GRAPH <{doc['graph']}> {{
+              ?f a pkg:Footnote ; eli:number ?n .
+              OPTIONAL {{ ?f pkg:term ?term }} OPTIONAL {{ ?f eli:description ?body }} }} }}""")
+        out = {}
+        for r in rows:
+            out.setdefault(r["f"], {"number": int(r["n"]), "term": r["term"] or "", "text": r["body"] or "",
+                                    "iri": r["f"], "span": span(kg.model(), r["f"], doc["graph"])})
+        return sorted(out.values(), key=lambda f: f["number"])
+
+    return kg.memo(f"footnotes:{doc_id}", load)
