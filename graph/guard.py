@@ -18,7 +18,7 @@ canned queries; the embedded store and a remote endpoint alike):
 >>> check("select * { # a comment\\n  sErViCe <http://10.0.0.1/sparql> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
-graph.guard.Refused: refusing SPARQL SERVICE <http://10.0.0.1/sparql>: a query may not make the server call other servers
+graph.errors.Refused: refusing SPARQL SERVICE <http://10.0.0.1/sparql>: a query may not make the server call other servers
 >>> check('SELECT * WHERE { ?s ?p "SERVICE <http://x/>" }')   # a string is not a clause
 """
 
