@@ -32,6 +32,8 @@ from graph import export as ex
 from graph import query as q
 from graph import viz
 from graph.store import GraphStore, one_line
+from graph.views import network as network_view
+from graph.views import task as task_view
 from graph.viz import file_stem, md_escape
 
 ROOT = Path(__file__).resolve().parent
@@ -44,7 +46,7 @@ VIEWS = {
     "export": "导出 Export",
 }
 ROLES = q.ROLES
-ROLE_LABEL = {r: f"{q.ROLE_ZH[r]} {r}" for r in ROLES}
+ROLE_LABEL = {r: task_view.role_label(r) for r in ROLES}
 NET_MODES = {
     "bipartite": "单位 ↔ 任务 agencies ↔ tasks",
     "collaboration": "单位协作 agency collaboration",
@@ -56,7 +58,6 @@ table.pk-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 table.pk-table th, table.pk-table td { border-bottom: 1px solid #e6e6e6; padding: .35rem .5rem; text-align: left; }
 table.pk-table th { color: #555; font-weight: 600; }
 </style>"""
-MARK_LABEL = {"title": "标题", "clause": "责任条款", "reference": "引用文件", "place": "地点", "agency": "单位"}
 
 
 def data_dir() -> str:
@@ -131,13 +132,11 @@ def _later(delay: float, fn) -> None:
 def network_page(store: str, version: str, mode: str, roles: tuple, parts: tuple, sections: tuple, agencies: tuple,
                  min_weight: int, limit: int, _kg: q.KG) -> tuple[str, list[dict], int, int]:
     """Return (HTML page, centrality rows, nodes drawn, nodes in view) for one network view."""
-    G = _kg.network()
-    H = viz.network_view(G, mode, roles=roles or None, parts=parts or None, sections=sections or None,
-                         agencies=agencies or None, min_weight=min_weight)
+    view = network_view.network_view(_kg, mode, roles=roles, parts=parts, sections=sections, agencies=agencies,
+                                     min_weight=min_weight, limit=limit)
     positions = full_layout(store, version, mode, _kg)
-    drawn = viz.trim(H, limit)
-    page = viz.render(drawn, positions, color_by="role" if mode == "bipartite" else "kind", limit=limit)
-    return page, viz.centrality(drawn), drawn.number_of_nodes(), H.number_of_nodes()
+    page = viz.render(view.graph, positions, color_by="role" if mode == "bipartite" else "kind", limit=limit)
+    return page, list(view.centrality), view.drawn, view.total
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -356,21 +355,7 @@ def view_task(kg: q.KG) -> None:
     st.subheader(md_escape(label[t["id"]]), anchor=False)
     st.caption(md_escape(" › ".join(x for x in (t["doc_title"], t["part_title"], t["section_title"]) if x)))
 
-    marks = []
-    ts, te = t["title_span"]
-    if ts is not None and ts >= 0:
-        marks.append((ts - t["span"][0], te - t["span"][0], "title", MARK_LABEL["title"]))
-    for c in t["clauses"]:
-        marks.append((*c["unit_span"], "clause", MARK_LABEL["clause"]))
-    for a in t["assignments"]:
-        if a["unit_span"][0] is not None:
-            marks.append((*a["unit_span"], f"role-{a['role']}", f"{a['canonical']} · {ROLE_LABEL[a['role']]}"))
-    for r in t["references"]:
-        marks.append((*r["unit_span"], "reference", r["title"]))
-    for p in t["places"]:
-        marks.append((*p["unit_span"], "place", p["canonical"]))
-    for m in t["mentions"]:
-        marks.append((*m["unit_span"], "agency", m["canonical"]))
+    marks = task_view.marks(t)
     st.html(f'<div class="pk-text" style="line-height:1.9;font-size:1.05rem">{viz.highlight(t["text"], marks)}</div>'
             f'<div style="font-size:.8rem;color:#555;margin-top:.4rem">{viz.legend_html()}</div>')
 

@@ -60,6 +60,7 @@ def _aliases() -> str:
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     from extract import cli as extract_cli
+    from graph.views import cli_twins
     from graph.formats import FORMATS
 
     p = Parser(prog="policykg", description="Turn Chinese government plans into a knowledge graph.",
@@ -187,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--max-queries", type=int, metavar="N",
                    help="heavy SPARQL queries run at once; others wait, then are told busy (default: cores)")
     s.set_defaults(func=cmd_app)
+    cli_twins.register(sub, common, _open, _rows)  # policykg network, policykg marks (graph/views/cli_twins.py)
     return p
 
 

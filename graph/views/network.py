@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..model import find_unit
 
 
@@ -26,3 +28,49 @@ def metrics(kg) -> list[dict]:
     from .. import network as nw
 
     return [dict(r) for r in kg.memo("metrics", lambda: nw.metrics(nw.collaboration(kg.network())))]
+
+
+ROLE_MODES = ("bipartite", "collaboration", "tasks")
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """One network view: the graph to draw (at most `limit` nodes), how many matched, centrality of what is drawn."""
+
+    mode: str
+    graph: object  # networkx graph, never edited after this
+    total: int
+    centrality: tuple[dict, ...]
+
+    @property
+    def drawn(self) -> int:
+        return self.graph.number_of_nodes()
+
+
+def default_min_weight(mode: str) -> int:
+    """Return the weakest link a view shows by default: one shared task, two shared reasons."""
+    return 2 if mode == "tasks" else 1
+
+
+def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, sections=None, agencies=None,
+                 min_weight: int | None = None, limit: int | None = 300) -> NetworkView:
+    """Return the app's Network view: the filtered projection, trimmed to `limit` nodes, with centrality.
+
+    Parts and sections are record ids or IRIs, agencies any name or IRI; None keeps all.
+    The same function serves the app and `policykg network`.
+    """
+    from .. import viz
+
+    if min_weight is None:
+        min_weight = default_min_weight(mode)
+    model = kg.model()
+
+    def units(refs, kinds):
+        return tuple(find_unit(model, r, kinds, "section").iri for r in refs) if refs else None
+
+    who = tuple(kg.resolve_agency(a)["iri"] for a in agencies) if agencies else None
+    H = viz.network_view(kg.network(), mode, roles=tuple(roles) if roles else None,
+                         parts=units(parts, ("part",)), sections=units(sections, ("section",)), agencies=who,
+                         min_weight=min_weight)
+    drawn = viz.trim(H, limit)
+    return NetworkView(mode, drawn, H.number_of_nodes(), tuple(viz.centrality(drawn)))

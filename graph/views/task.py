@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 
+from extract.serialize import ROLE_ZH
+
 from ..errors import QueryError
 from ..model import find_unit, span, unit_place
 
@@ -145,3 +147,39 @@ def _footnotes(kg, doc_id: str) -> list[dict]:
         return sorted(out.values(), key=lambda f: f["number"])
 
     return kg.memo(f"footnotes:{doc_id}", load)
+
+
+MARK_LABEL = {"title": "标题", "clause": "责任条款", "reference": "引用文件", "place": "地点", "agency": "单位"}
+
+
+def role_label(role: str) -> str:
+    """Return a role as the app writes it: 牵头 lead."""
+    return f"{ROLE_ZH.get(role, role)} {role}"
+
+
+def marks(t: dict) -> list[tuple[int, int, str, str]]:
+    """Return the highlights of a task's text: (start, end, class, label), offsets from the unit's start.
+
+    The app colours them (`graph.viz.highlight`); `policykg marks ID` prints them.
+    """
+    out = []
+    ts, te = t["title_span"]
+    if ts is not None and ts >= 0:
+        out.append((ts - t["span"][0], te - t["span"][0], "title", MARK_LABEL["title"]))
+    for c in t["clauses"]:
+        out.append((*c["unit_span"], "clause", MARK_LABEL["clause"]))
+    for a in t["assignments"]:
+        if a["unit_span"][0] is not None:
+            out.append((*a["unit_span"], f"role-{a['role']}", f"{a['canonical']} · {role_label(a['role'])}"))
+    for r in t["references"]:
+        out.append((*r["unit_span"], "reference", r["title"]))
+    for p in t["places"]:
+        out.append((*p["unit_span"], "place", p["canonical"]))
+    for m in t["mentions"]:
+        out.append((*m["unit_span"], "agency", m["canonical"]))
+    return out
+
+
+def mark_rows(t: dict) -> list[dict]:
+    """Return the marks as rows with the characters they cover (the CLI twin's table)."""
+    return [{"start": s, "end": e, "class": k, "label": label, "text": t["text"][s:e]} for s, e, k, label in marks(t)]

@@ -1,0 +1,55 @@
+"""CLI twins of app views that `graph.cli` lacked: `policykg network` and `policykg marks`.
+
+Registered by one line in `graph.cli.parser`; each command prints what the app's view shows,
+computed by the same function of `graph.views`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+MODES = ("bipartite", "collaboration", "tasks")  # as graph.views.network.ROLE_MODES, without importing it
+
+
+def register(sub, common, open_graph, print_rows) -> None:
+    """Add the twin subcommands; `open_graph(args)` opens the KG, `print_rows(rows, fmt, columns)` prints."""
+
+    def cmd_network(args) -> int:
+        from .network import network_view
+
+        with open_graph(args) as kg:
+            view = network_view(kg, args.mode, roles=args.role, parts=args.part, sections=args.section,
+                                agencies=args.agency, min_weight=args.min_weight, limit=args.limit)
+        return print_rows(list(view.centrality), args.format,
+                          ["label", "kind", "degree", "weighted_degree", "betweenness", "rid"])
+
+    def cmd_marks(args) -> int:
+        from .task import mark_rows
+
+        with open_graph(args) as kg:
+            rows = mark_rows(kg.task(args.id))
+        return print_rows(rows, args.format, ["start", "end", "class", "label", "text"])
+
+    s = sub.add_parser("network", help="the Network view: centrality of the nodes it draws",
+                       description="Filter the network as the app's Network view does and print the centrality "
+                                   "of the nodes drawn (degree, weighted degree, betweenness).",
+                       epilog="example:\n  policykg network --mode collaboration --min-weight 2",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    s.add_argument("--mode", default="bipartite", choices=MODES, help="bipartite (default), collaboration, tasks")
+    s.add_argument("--role", action="append", metavar="ROLE", help="keep these roles (repeat)")
+    s.add_argument("--part", action="append", metavar="ID", help="keep the tasks of these parts (repeat)")
+    s.add_argument("--section", action="append", metavar="ID", help="keep the tasks of these sections (repeat)")
+    s.add_argument("--agency", action="append", metavar="NAME", help="keep these agencies (repeat)")
+    s.add_argument("--min-weight", type=int, metavar="N", help="weakest link shown (default 1; tasks: 2)")
+    s.add_argument("--limit", type=int, default=300, metavar="N", help="nodes drawn, best connected (default 300)")
+    s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv or json")
+    s.set_defaults(func=cmd_network)
+
+    s = sub.add_parser("marks", help="the highlights of a task's text in the Task view",
+                       description="Print what the app's Task view highlights in a task's text: title, clauses, "
+                                   "agencies by role, references, places, mentions, with their offsets.",
+                       epilog="example:\n  policykg marks guangzhou-ip-plan-2021-2025/t12",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    s.add_argument("id", metavar="ID")
+    s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv or json")
+    s.set_defaults(func=cmd_marks)
