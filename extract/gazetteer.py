@@ -58,8 +58,10 @@ DIVISION_PREFIXES = {
     "autonomous-county": ("县", "自治县"), "banner": ("旗",), "autonomous-banner": ("旗", "自治旗"),
     "special-district": ("特区",), "forestry-district": ("林区",),
 }
-STATIONED_KINDS = frozenset({"tax", "central-bank", "financial-regulator", "securities-regulator", "customs", "maritime"})
-AGENCY_LEVEL = {"country": "national", "province": "provincial", "prefecture": "city", "county": "district"}
+STATIONED_KINDS = frozenset({"tax", "central-bank", "financial-regulator", "securities-regulator", "customs", "maritime",
+                             "stationed"})
+AGENCY_LEVEL = {"country": "national", "province": "provincial", "prefecture": "city", "county": "district",
+                "zone": "district"}
 # Beginnings that make a national body's name mean the same body everywhere.
 NATIONAL_MARKS = ("国家", "国务院", "中华人民共和国", "中国", "中央", "中共中央", "全国", "最高", "中华全国", "共青团中央",
                   "海关总署", "新华")
@@ -409,6 +411,8 @@ class _Function:
     valid_from: int | None
     valid_to: int | None
     successor: str
+    parent: str = ""  # the national body a stationed body belongs to (cn-miit for 通信管理局)
+    label: str = ""  # the name column: what the function is called (农业农村, 交通运输)
 
 
 def _forms(cell: str) -> tuple[_Form, ...]:
@@ -435,6 +439,7 @@ class _Model:
     by_around: dict[tuple[str, str, str], list[tuple[_Function, str]]]  # (before, after, slot) -> (fn, tier)
     befores: tuple[str, ...]
     minted: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    labels: dict[str, _Function] = field(default_factory=dict)  # 农业农村 -> agri (the current function of a name)
 
 
 @functools.cache
@@ -450,7 +455,8 @@ def _model() -> _Model:
         functions[r["id"]] = _Function(r["id"], r["function"], r["kind"],
                                        {t: _forms(r.get(t, "")) for t in ("country", "province", "prefecture", "county")},
                                        r.get("members", ""), _year(r, "valid_from"), _year(r, "valid_to"),
-                                       r.get("successor", ""))
+                                       r.get("successor", ""), r.get("parent", ""),
+                                       r.get("name", ""))
     for fn in functions.values():
         if fn.successor and fn.successor not in functions:
             raise GazetteerError(f"functions.csv: {fn.id}: unknown successor {fn.successor!r}")
@@ -483,7 +489,12 @@ def _model() -> _Model:
                     if b.startswith("委") and len(b) > 2:
                         local.add(a + b[1:])
     befores = tuple(sorted({a for a, _, _ in by_around}, key=len, reverse=True))
-    return _Model(functions, tuple(explicit), {e.id: e for e in explicit}, pairs, frozenset(local), by_around, befores)
+    labels: dict[str, _Function] = {}
+    for fn in functions.values():
+        if fn.label and fn.kind != "collective" and not fn.valid_to:
+            labels.setdefault(fn.label, fn)
+    return _Model(functions, tuple(explicit), {e.id: e for e in explicit}, pairs, frozenset(local), by_around, befores,
+                  labels=labels)
 
 
 @functools.cache
@@ -492,10 +503,51 @@ def agencies() -> tuple[Entry, ...]:
     return _model().explicit
 
 
+# A zone (苏州工业园区, 天津经济技术开发区, 四川天府新区) is run by a 管委会 whose bodies take the county forms;
+# its party body is a 党工委. Courts, legislatures, mass organisations and collectives with members are the
+# divisions', not the zone's.
+ZONE_KINDS = frozenset({"government", "party", "tax", "collective"})
+ZONE_OVERRIDES = {"gov": "管理委员会|管委会", "party": "中共{}工作委员会|{}党工委|{}工委",
+                  "gov-office": "党政办公室|党政办|管委会办公室|管理委员会办公室"}
+
+
+def _zone_text(text: str) -> str:
+    return text.replace("{}委员会", "{}工作委员会").replace("{}纪委", "{}纪工委").replace("{}委", "{}党工委")
+
+
+def _zone_forms(fn: _Function) -> tuple[_Form, ...]:
+    if fn.id in ZONE_OVERRIDES:
+        return _forms(ZONE_OVERRIDES[fn.id])
+    if fn.kind not in ZONE_KINDS or fn.members or fn.id in ("npc", "cppcc", "supervision"):
+        return ()
+    forms = fn.forms.get("county", ())
+    if fn.kind == "party":
+        forms = tuple(_Form(_zone_text(f.text), f.slot) for f in forms)
+    return forms
+
+
+def _is_zone(p: Entry) -> bool:
+    return p.kind == "zone" and p.id not in _places().tier
+
+
+def zone_prefixes(p: Entry) -> tuple[str, ...]:
+    """Return the level prefixes a zone's own documents give its bodies: 园区财政局, 新区金融局, 区经济发展局."""
+    names = (p.name, *p.aliases)
+    if any(n.endswith("园区") for n in names):
+        return ("园区", "区")
+    if any(n.endswith("新区") for n in names):
+        return ("新区", "区")
+    if any(n.endswith(("开发区", "高新区", "实验区", "合作区", "示范区", "工业区", "创新区", "试验区")) for n in names):
+        return ("区",)
+    return ()
+
+
 def _tier_forms(fn: _Function, p: Entry) -> tuple[tuple[_Form, ...], str]:
     """Return the forms a function's body takes at a place, and the place's tier."""
     m = _places()
     tier = m.tier.get(p.id, "")
+    if not tier and p.kind == "zone":
+        return _zone_forms(fn), "zone"
     if tier == "province":
         kind = m.dkind.get(p.id)
         if kind in ("sar",) or p.place_code.startswith("71"):
@@ -551,7 +603,7 @@ def _mint(p: Entry, fn: _Function) -> Entry | None:
                     members=listed.members or members, successor=listed.successor or successor)
     else:
         parent_fn = "party" if fn.kind == "party" and fn.id != "party" else "gov" if fn.kind == "government" and fn.id != "gov" else ""
-        parent = ""
+        parent = fn.parent
         if parent_fn:
             pe = _mint(p, md.functions[parent_fn])
             parent = pe.id if pe is not None else ""
@@ -588,6 +640,27 @@ def _entry_by_id(ident: str) -> Entry | None:
     if p is None or fn is None:
         return None
     return _mint(p, fn)
+
+
+# The shape of a unit inside a body: a branch (南山监管局, 湄潭分局) or an office (登记注册科, 营业管理部).
+SUB_UNIT = re.compile(r"[\u4e00-\u9fff]{0,10}(分局|监管局|监管所|科|处|室|营业管理部|大队|支队|司)")
+_MINTED: dict[str, Entry] = {}
+
+
+def _minted_entry(ident: str, name: str, level: str, kind: str, jurisdiction: str, parent: str, *,
+                  open: bool = False, function: str = "", place_code: str = "") -> Entry:
+    e = _MINTED.get(ident)
+    if e is None:
+        e = _MINTED[ident] = Entry(ident, name, (), level, kind, jurisdiction, parent, open=open, function=function,
+                                   place_code=place_code)
+    return e
+
+
+def _sub_unit(parent: Entry, unit: str, *, collective: bool = False) -> Entry:
+    """Return a unit of a body: id = the body's id and the unit's name, name = the body's name and the unit's."""
+    kind = "collective" if collective else "branch" if unit.endswith(("分局", "监管局", "监管所", "大队", "支队")) else "internal"
+    return _minted_entry(f"{parent.id}-{unit}", parent.name + unit, parent.level, kind, parent.jurisdiction, parent.id,
+                         open=collective, place_code=parent.place_code)
 
 
 # -- resolvers ----------------------------------------------------------------------------
@@ -686,7 +759,7 @@ class Resolver:
 
     def get(self, ident: str) -> Entry | None:
         """Return the entry of an id (a listed one, or one minted from the model: 130100-sti)."""
-        return self.by_id.get(ident) or _entry_by_id(ident) or _places().by_id.get(ident)
+        return self.by_id.get(ident) or _entry_by_id(ident) or _MINTED.get(ident) or _places().by_id.get(ident)
 
     def members(self, entry: Entry) -> tuple[Entry, ...]:
         """Return the members of a collective that the data knows (各区人民政府 → the district governments)."""
@@ -716,8 +789,9 @@ class Resolver:
 class AgencyResolver(Resolver):
     """The listed agencies, the bodies of the document's jurisdiction chain, and any body named with its place."""
 
-    def __init__(self, jurisdiction: str = "", year: int | None = None):
+    def __init__(self, jurisdiction: str = "", year: int | None = None, issuer: str = ""):
         md = _model()
+        self.issuer = issuer
         local = tuple(e for e in md.explicit if e.jurisdiction or e.level in ("national", "international"))
         generic = tuple(e for e in md.explicit if e not in local)
         super().__init__(local, jurisdiction, year)
@@ -728,6 +802,8 @@ class AgencyResolver(Resolver):
             prefixes = list(DIVISION_PREFIXES.get(_places().dkind.get(p.id, ""), ()))
             if p is first and _places().dkind.get(p.id) == "autonomous-region":
                 prefixes.append("区")
+            if _is_zone(p):
+                prefixes = list(zone_prefixes(p))
             for fn in md.functions.values():
                 e = _mint(p, fn)
                 if e is None or self.founded_later(e):
@@ -756,9 +832,98 @@ class AgencyResolver(Resolver):
             return e
         if k in self._cache:
             return self._cache[k]
-        e = self._parse(k)
+        self._cache[k] = None  # a name under resolution does not resolve through itself
+        e = self._parse(k) or self._by_shape(k)
         self._cache[k] = e
         return e
+
+    # -- names resolved by their shape, when no form of the model names them ------------------
+
+    def _by_shape(self, k: str) -> Entry | None:
+        return (self._bracketed(k) or self._provincial_function(k) or self._issuer_unit(k) or self._zone_body(k)
+                or self._sub_unit(k))
+
+    def _bracketed(self, k: str) -> Entry | None:
+        """区市场监管局（知识产权局）, 各区政府（新区管委会）, 区（开发区）科技局: the name without its bracket."""
+        if "（" not in k:
+            return None
+        for m in reversed(list(re.finditer(r"（[^（）]*）", k))):
+            rest = k[:m.start()] + k[m.end():]
+            if len(rest) >= 2:
+                e = self.resolve(rest)
+                if e is not None:
+                    return e
+        return None
+
+    def _provincial_function(self, k: str) -> Entry | None:
+        """各省级农业农村部门, 各省级交通运输主管部门: the open collective of a function's provincial bodies."""
+        m = re.fullmatch(r"各?省级(.{2,12}?)(?:主管|管理|行政|行政管理|工作)?部门", k)
+        if m is None:
+            return None
+        fn = _model().labels.get(m.group(1))
+        if fn is None:
+            return None
+        return _minted_entry(f"cn-provincial-{fn.id}", f"各省级{fn.label}主管部门", "provincial", "collective", COUNTRY,
+                             "", open=True, function=fn.function)
+
+    @functools.cached_property
+    def issuer_body(self) -> Entry | None:
+        """The national department that issued the document (农业农村部 of 农业农村部法规司), if any."""
+        if not self.issuer or not self.national:
+            return None
+        national = agency_resolver(COUNTRY, self.year)
+        who = self.key(re.split(r"[、，,；;\s]+", self.issuer.strip())[0])
+        for i in range(len(who), 2, -1):
+            e = national.alias.get(who[:i])
+            if e is not None and e.level == "national":
+                if e.id in ("cn-state-council", "cn-gosc", "cn-cpc-central") or e.kind == "collective":
+                    return None
+                return e
+        return None
+
+    def _issuer_unit(self, k: str) -> Entry | None:
+        """法规司, 办公厅, 畜牧兽医局 in a ministry's document: a unit of the issuing ministry."""
+        ministry = self.issuer_body
+        if ministry is None:
+            return None
+        m = re.fullmatch(r"(?:部机关|部)?(?:各有关|有关|各)(司局|派出机构|直属单位|单位)", k)
+        if m is not None:
+            return _sub_unit(ministry, "各" + m.group(1), collective=True)
+        own = k.startswith("部") and ministry.name.endswith("部") and len(k) > 3  # 部管理干部学院
+        if own:
+            k = k[1:]
+        if not re.fullmatch(r"[\u4e00-\u9fff]{1,12}(司|厅|室|局)" if not own else r"[\u4e00-\u9fff]{1,12}(司|厅|室|局|学院|中心)", k):
+            return None
+        for name in (ministry.name, *ministry.aliases):
+            e = self.alias.get(self.key(name + k))
+            if e is not None:
+                return e
+        return _sub_unit(ministry, k)
+
+    def _zone_body(self, k: str) -> Entry | None:
+        """平潭综合实验区管委会, 宜昌高新区管委会, 西咸新区: the 管委会 of a zone."""
+        m = _places()
+        head = k
+        for tail in ("管理委员会", "管委会"):
+            if k.endswith(tail):
+                head = k[:-len(tail)]
+                break
+        z = next((c for c in m.names.get(head, ()) if _is_zone(c)), None)
+        return _mint(z, _model().functions["gov"]) if z is not None else None
+
+    def _sub_unit(self, k: str) -> Entry | None:
+        """市市场监管局南山监管局, 市生态环境局湄潭分局, 区司法局公共法律服务科, 人民银行广州分行营业管理部."""
+        for i in range(len(k) - 2, 1, -1):
+            tail = k[i:]
+            if not SUB_UNIT.fullmatch(tail) or tail.endswith("办事处") or "街道" in tail:
+                continue  # 黄家坝街道办事处 is a township's office, not a unit of the name before it
+            e = self.resolve(k[:i])
+            if e is None or e.kind == "collective":
+                continue
+            if e.level == "national" and not tail.endswith(("司", "室", "局", "厅")):
+                continue
+            return _sub_unit(e, tail)
+        return None
 
     def _parse(self, k: str) -> Entry | None:
         """Resolve a name that carries its place: 河北省科学技术厅, 石家庄市发展改革委, 人民银行清远市中心支行."""
@@ -832,9 +997,13 @@ class PlaceResolver(Resolver):
 
 
 @functools.cache
-def agency_resolver(jurisdiction: str = "", year: int | None = None) -> Resolver:
-    """Return the (cached) agency resolver for a jurisdiction and a document year."""
-    return AgencyResolver(jurisdiction, year)
+def agency_resolver(jurisdiction: str = "", year: int | None = None, issuer: str = "") -> Resolver:
+    """Return the (cached) agency resolver for a jurisdiction, a document year and the document's issuer.
+
+    The issuer (the document's ``drafted_by``) names the department whose own units a national document
+    names bare: in a plan of 农业农村部法规司, 种植业管理司 is 农业农村部种植业管理司.
+    """
+    return AgencyResolver(jurisdiction, year, issuer)
 
 
 @functools.cache
