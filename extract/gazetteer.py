@@ -633,13 +633,14 @@ def _entry_by_id(ident: str) -> Entry | None:
     md = _model()
     if ident in md.by_id:
         return md.by_id[ident]
-    code, _, fid = ident.partition("-")
     m = _places()
-    p = m.by_code.get(code) or m.by_id.get(code)
-    fn = md.functions.get(fid)
-    if p is None or fn is None:
-        return None
-    return _mint(p, fn)
+    for i in (i for i, c in enumerate(ident) if c == "-"):  # 130100-sti, suzhou-ip-finance (a zone's id has "-")
+        code, fid = ident[:i], ident[i + 1:]
+        p = m.by_code.get(code) or m.by_id.get(code)
+        fn = md.functions.get(fid)
+        if p is not None and fn is not None:
+            return _mint(p, fn)
+    return None
 
 
 # The shape of a unit inside a body: a branch (南山监管局, 湄潭分局) or an office (登记注册科, 营业管理部).
@@ -654,6 +655,12 @@ def _minted_entry(ident: str, name: str, level: str, kind: str, jurisdiction: st
         e = _MINTED[ident] = Entry(ident, name, (), level, kind, jurisdiction, parent, open=open, function=function,
                                    place_code=place_code)
     return e
+
+
+def _provincial_collective(fn: _Function) -> Entry:
+    """Return the open collective of a function's provincial bodies (各省级农业农村主管部门)."""
+    return _minted_entry(f"cn-provincial-{fn.id}", f"各省级{fn.label}主管部门", "provincial", "collective", COUNTRY, "",
+                         open=True, function=fn.function)
 
 
 def _sub_unit(parent: Entry, unit: str, *, collective: bool = False) -> Entry:
@@ -759,7 +766,16 @@ class Resolver:
 
     def get(self, ident: str) -> Entry | None:
         """Return the entry of an id (a listed one, or one minted from the model: 130100-sti)."""
-        return self.by_id.get(ident) or _entry_by_id(ident) or _MINTED.get(ident) or _places().by_id.get(ident)
+        e = self.by_id.get(ident) or _entry_by_id(ident) or _MINTED.get(ident) or _places().by_id.get(ident)
+        if e is None and "-" in ident:  # a unit minted by shape in another process: cn-moa-法规司, cn-provincial-agri
+            head, _, unit = ident.rpartition("-")
+            fn = _model().functions.get(unit)
+            if head == "cn-provincial" and fn is not None:
+                return _provincial_collective(fn)
+            parent = self.get(head) if not unit.isascii() else None
+            if parent is not None:
+                return _sub_unit(parent, unit, collective=unit.startswith("各"))
+        return e
 
     def members(self, entry: Entry) -> tuple[Entry, ...]:
         """Return the members of a collective that the data knows (各区人民政府 → the district governments)."""
@@ -861,10 +877,7 @@ class AgencyResolver(Resolver):
         if m is None:
             return None
         fn = _model().labels.get(m.group(1))
-        if fn is None:
-            return None
-        return _minted_entry(f"cn-provincial-{fn.id}", f"各省级{fn.label}主管部门", "provincial", "collective", COUNTRY,
-                             "", open=True, function=fn.function)
+        return _provincial_collective(fn) if fn is not None else None
 
     @functools.cached_property
     def issuer_body(self) -> Entry | None:
@@ -889,6 +902,10 @@ class AgencyResolver(Resolver):
         m = re.fullmatch(r"(?:部机关|部)?(?:各有关|有关|各)(司局|派出机构|直属单位|单位)", k)
         if m is not None:
             return _sub_unit(ministry, "各" + m.group(1), collective=True)
+        for name in sorted((ministry.name, *ministry.aliases), key=len, reverse=True):
+            if k.startswith(name) and len(k) > len(name) + 1:  # 农业农村部法规司 written in full
+                k = k[len(name):]
+                break
         own = k.startswith("部") and ministry.name.endswith("部") and len(k) > 3  # 部管理干部学院
         if own:
             k = k[1:]

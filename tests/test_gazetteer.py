@@ -180,6 +180,125 @@ CASES = [
 ]
 
 
+MOA, MOT = "农业农村部法规司", "交通运输部"
+
+# (jurisdiction, year, issuer, name as written, expected id or None, expected canonical name or None)
+MODEL_CASES = [
+    # units of the issuing ministry, named bare in its own national document
+    (CN, 2022, MOA, "法规司", "cn-moa-法规司", "中华人民共和国农业农村部法规司"),
+    (CN, 2022, MOA, "种植业管理司", "cn-moa-种植业管理司", "中华人民共和国农业农村部种植业管理司"),
+    (CN, 2022, MOA, "畜牧兽医局", "cn-moa-畜牧兽医局", "中华人民共和国农业农村部畜牧兽医局"),
+    (CN, 2022, MOA, "办公厅", "cn-moa-办公厅", "中华人民共和国农业农村部办公厅"),
+    (CN, 2022, MOA, "部管理干部学院", "cn-moa-管理干部学院", "中华人民共和国农业农村部管理干部学院"),
+    (CN, 2022, MOA, "各有关司局", "cn-moa-各司局", "中华人民共和国农业农村部各司局"),
+    (CN, 2022, MOA, "部机关各司局", "cn-moa-各司局", "中华人民共和国农业农村部各司局"),
+    (CN, 2022, MOA, "农业农村部法规司", "cn-moa-法规司", "中华人民共和国农业农村部法规司"),  # written in full: the same id
+    (CN, 2022, MOT, "运输服务司", "cn-mot-运输服务司", "中华人民共和国交通运输部运输服务司"),
+    (CN, 2022, MOT, "公路局", "cn-mot-公路局", "中华人民共和国交通运输部公路局"),
+    (CN, 2022, MOA, "统计局", "cn-nbs", "国家统计局"),  # a national body keeps its own entry
+    (CN, 2022, MOA, "全国农业技术推广服务中心", None, None),  # a centre of its own name stays unresolved
+    (CN, 2022, "", "法规司", None, None),  # no issuer: whose 司?
+    (CN, 2022, "国务院", "法规司", None, None),  # the State Council is no ministry with 司
+    (GZ, 2022, MOA, "法规司", None, None),  # only in a national document
+    # open collectives of a function
+    (CN, 2022, MOA, "各省级农业农村部门", "cn-provincial-agri", "各省级农业农村主管部门"),
+    (CN, 2022, MOT, "各省级交通运输主管部门", "cn-provincial-transport", "各省级交通运输主管部门"),
+    (CN, 2022, "", "各省级知识产权管理部门", "cn-provincial-ip", "各省级知识产权主管部门"),
+    (CN, 2022, "", "各省级甲乙部门", None, None),
+    # collectives whose members the divisions data knows
+    ("福建省", 2022, "", "各设区市人民政府", "350000-prefectures", "福建省各市（州）人民政府"),
+    ("浙江省", 2022, "", "各设区市政府", "330000-prefectures", "浙江省各市（州）人民政府"),
+    ("苏州市", 2022, "", "各市（区）人民政府", "320500-counties", "苏州市各县（市、区）人民政府"),
+    ("宜昌市", 2022, "", "各县市区人民政府", "420500-counties", "宜昌市各县（市、区）人民政府"),
+    ("杭州市", 2022, "", "各区、县（市）政府", "330100-counties", "杭州市各县（市、区）人民政府"),
+    ("西安市", 2022, "", "各区县政府", "610100-counties", "西安市各县（市、区）人民政府"),
+    ("湄潭县", 2024, "", "各镇（街道）", "520328-towns", "遵义市湄潭县各乡镇人民政府"),
+    ("上海市徐汇区", 2022, "", "各街道（镇）", "310104-towns", "上海市徐汇区各乡镇人民政府"),
+    ("闵行区", 2022, "", "各街镇", "310112-towns", "上海市闵行区各乡镇人民政府"),
+    (CN, 2022, "国务院", "各地区", "cn-provinces", "各省级人民政府"),
+    ("合肥市", 2022, "", "各开发区管委会", "340100-zones", "合肥市各开发区管委会"),
+    ("苏州市", 2022, "", "市各相关部门", "320500-departments", "苏州市有关部门"),
+    ("湖北省", 2022, "", "省直有关单位", "420000-departments", "湖北省有关部门"),
+    ("闵行区", 2022, "", "区政府各部门", "310112-departments", "上海市闵行区有关部门"),
+    # missing functions and local short names
+    ("苏州市", 2022, "", "市大数据局", "320500-data", "苏州市政务服务和数据管理局"),
+    ("苏州市", 2022, "", "市政务办", "320500-data", "苏州市政务服务和数据管理局"),
+    ("合肥市", 2022, "", "市数据资源局", "340100-data", "合肥市政务服务和数据管理局"),
+    ("武汉市", 2022, "", "市城管执法委", "420100-urban", "武汉市城市管理局"),
+    ("苏州市", 2022, "", "市城管局", "320500-urban", "苏州市城市管理局"),
+    ("上海市徐汇区", 2022, "", "区绿化市容局", "310104-greening", "上海市徐汇区绿化和市容管理局"),
+    ("上海市徐汇区", 2022, "", "区卫生健康委", "310104-health", "上海市徐汇区卫生健康局"),
+    ("浙江省", 2022, "", "省供销社", "330000-coop", "浙江省供销合作社联合社"),
+    ("福建省", 2022, "", "省海洋渔业局", "350000-fishery", "福建省海洋与渔业局"),
+    ("深圳市南山区", 2022, "", "区委依法治区办", "440305-rule-of-law", "中共深圳市南山区委全面依法治区委员会办公室"),
+    ("湄潭县", 2024, "", "县茶产业发展中心", None, None),  # a local centre stays unresolved
+    # stationed bodies of national departments, by shape
+    ("江西省", 2022, "", "省通信管理局", "360000-telecom", "江西省通信管理局"),
+    ("浙江省", 2022, "", "省邮政管理局", "330000-postal", "浙江省邮政管理局"),
+    ("合肥市", 2022, "", "市气象局", "340100-weather", "合肥市气象局"),
+    ("浙江省", 2022, "", "国家统计局浙江调查总队", "330000-survey", "国家统计局浙江调查总队"),
+    ("杭州市", 2022, "", "国家外汇管理局浙江省分局", "330000-safe", "国家外汇管理局浙江省分局"),
+    (GD, 2024, "", "金融监管总局广东监管局", "440000-nfra", "国家金融监督管理总局广东监管局"),
+    (GZ, 2012, "", "广东银监局", "440000-cbrc", "中国银行业监督管理委员会广东监管局"),
+    # branches and offices of a body: the body's id and the unit's name
+    ("深圳市南山区", 2022, "", "市市场监管局南山监管局", "sz-amr-南山监管局", "深圳市市场监督管理局南山监管局"),
+    ("湄潭县", 2024, "", "市生态环境局湄潭分局", "520300-eco-湄潭分局", "遵义市生态环境局湄潭分局"),
+    ("武汉市江岸区", 2022, "", "区市场监管局登记注册科", "420102-amr-登记注册科", "武汉市江岸区市场监督管理局登记注册科"),
+    (GZ, 2022, "", "人民银行广州分行营业管理部", "440100-pbc-营业管理部", "中国人民银行广州市分行营业管理部"),
+    ("深圳市南山区", 2022, "", "区政府督查室", "440305-gov-督查室", "深圳市南山区人民政府督查室"),
+    ("湄潭县", 2024, "", "县黄家坝街道办事处", None, None),  # a township's office is no unit of the county
+    # zones: the bodies of the zone's 管委会, minted from the zone id and the function
+    ("苏州工业园区", 2022, "", "园区财政局", "suzhou-ip-finance", "苏州工业园区财政局"),
+    ("苏州工业园区", 2022, "", "园区科创委", "suzhou-ip-sti", "苏州工业园区科学技术局"),
+    ("苏州工业园区", 2022, "", "园区党工委组织部", "suzhou-ip-org", "中共苏州工业园区党工委组织部"),
+    ("苏州工业园区", 2022, "", "园区党政办", "suzhou-ip-gov-office", "苏州工业园区党政办公室"),
+    ("天津经济技术开发区", 2022, "", "区经济发展局", "tj-teda-economy", "天津经济技术开发区经济发展局"),
+    ("天津经济技术开发区", 2022, "", "市药监局", "120000-mpa", "天津市药品监督管理局"),
+    ("石家庄高新技术产业开发区", 2022, "", "区科技创新局", "sjz-hitech-sti", "石家庄高新技术产业开发区科学技术局"),
+    ("石家庄高新技术产业开发区", 2022, "", "国家税务总局石家庄高新技术产业开发区税务局", "sjz-hitech-tax",
+     "国家税务总局石家庄高新技术产业开发区税务局"),
+    ("中国（四川）自由贸易试验区成都天府新区片区", 2022, "", "新区金融局", "tianfu-local-finance", "四川天府新区金融工作局"),
+    ("福建省", 2022, "", "平潭综合实验区管委会", "pingtan-gov", "平潭综合实验区管理委员会"),
+    ("西安市", 2022, "", "西咸新区", "xixian-gov", "陕西西咸新区管理委员会"),
+    # bracketed aliases
+    ("深圳市", 2022, "", "各区政府（新区管委会）", "440300-districts", "深圳市各区人民政府"),
+    (HP, 2022, "", "区市场监管局（知识产权局）", "440112-amr", "广州市黄埔区市场监督管理局"),
+    ("山东省", 2022, "", "省市场监管局（省知识产权局）", "370000-amr", "山东省市场监督管理局"),
+    (HP, 2022, "", "区（开发区）科技局", "440112-sti", "广州市黄埔区科学技术局"),
+    ("山东省", 2022, "", "齐鲁工业大学（省科学院）", None, None),
+]
+
+
+@pytest.mark.parametrize("jurisdiction,year,issuer,name,expected_id,expected_name", MODEL_CASES,
+                         ids=[f"{j or '-'}-{i or '-'}-{n}" for j, y, i, n, *_ in MODEL_CASES])
+def test_resolve_by_model(jurisdiction, year, issuer, name, expected_id, expected_name):
+    r = agency_resolver(jurisdiction, year, issuer)
+    e = r.resolve(name)
+    assert (e.id if e else None, e.name if e else None) == (expected_id, expected_name)
+    if e is not None:
+        assert r.get(e.id) == e  # a minted id is found again
+        assert r.resolve(name) is e  # deterministic
+
+
+def test_minted_units_know_their_parent_and_kind():
+    r = agency_resolver(CN, 2022, MOA)
+    unit = r.resolve("人事司")
+    assert (unit.parent, unit.kind, unit.level) == ("cn-moa", "internal", "national")
+    assert r.resolve("各派出机构").open
+    branch = agency_resolver("深圳市南山区").resolve("市市场监管局南山监管局")
+    assert (branch.parent, branch.kind) == ("sz-amr", "branch")
+    telecom = agency_resolver("江西省").resolve("省通信管理局")
+    assert (telecom.kind, telecom.parent) == ("stationed", "cn-miit")
+    zone = agency_resolver("苏州工业园区").resolve("园区财政局")
+    assert zone.parent == "suzhou-ip-gov" and agency_resolver("苏州工业园区").get(zone.parent).name == "苏州工业园区管理委员会"
+    assert len(agency_resolver("江苏省").resolve("各设区市人民政府").members) == 13
+
+
+def test_issuer_resolvers_are_cached_apart():
+    assert agency_resolver(CN, 2022, MOA) is agency_resolver(CN, 2022, MOA)
+    assert agency_resolver(CN, 2022, MOA) is not agency_resolver(CN, 2022)
+
+
 @pytest.mark.parametrize("jurisdiction,year,name,expected_id,expected_name", CASES,
                          ids=[f"{j or '-'}-{y}-{n}" for j, y, n, *_ in CASES])
 def test_resolve(jurisdiction, year, name, expected_id, expected_name):
@@ -375,3 +494,11 @@ def test_bom_and_comments_are_accepted():
 def test_packaged_files_read_through_the_one_reader():
     assert {e.id for e in agencies()} >= {"gz-amr", "cn-ndrc", "cn-mohrss"}
     assert len(read_packaged("national.csv")) > 100 and len(read_packaged("functions.csv")) > 40
+
+
+def test_ids_minted_by_shape_are_found_in_a_fresh_resolver():
+    r = agency_resolver("重庆市")
+    assert r.get("cn-moa-种业管理司").name == "中华人民共和国农业农村部种业管理司"
+    assert r.get("cn-provincial-transport").name == "各省级交通运输主管部门"
+    assert r.get("sz-amr-福田监管局").parent == "sz-amr"
+    assert r.get("tj-teda-finance").name == "天津经济技术开发区财政局"
