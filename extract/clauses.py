@@ -543,7 +543,7 @@ def _share_prefixes(names: list[Name], places) -> None:
                 full = body.group(1) + n.written
             else:
                 p = _prefix(prev, places)
-                if p:
+                if p and p != prev:  # a place named alone (湄潭经济开发区) lends no prefix
                     full = p + n.written
             if full:
                 names[k] = Name(n.written, n.start, n.end, n.role, full, _why(n.how, f"shared-prefix:{full}"), n.open)
