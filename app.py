@@ -21,6 +21,7 @@ Environment: ``POLICYKG_DATA`` (default ``./data``) holds the store, ``POLICYKG_
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -34,6 +35,7 @@ from graph import viz
 from graph.store import GraphStore, one_line
 from graph.views import network as network_view
 from graph.views import task as task_view
+from graph.views import upload as upload_view
 from graph.viz import file_stem, md_escape
 
 ROOT = Path(__file__).resolve().parent
@@ -44,6 +46,7 @@ VIEWS = {
     "network": "网络 Network",
     "query": "查询 Query",
     "export": "导出 Export",
+    "upload": "上传文件 Upload",
 }
 ROLES = q.ROLES
 ROLE_LABEL = {r: task_view.role_label(r) for r in ROLES}
@@ -361,6 +364,8 @@ def view_task(kg: q.KG) -> None:
 
     left, right = st.columns(2)
     with left:
+        if t.get("page"):
+            st.caption(f"第 {t['page']} 页 page {t['page']}")
         deadlines = task_deadlines(kg, t)
         if deadlines:
             st.markdown("**完成时限 / deadline**: " + "；".join(md_escape(d) for d in deadlines))
@@ -541,8 +546,63 @@ def view_export(kg: q.KG) -> None:
                        spec.media_type, key="dl-export", on_click="ignore", type="primary")
 
 
+def view_upload(kg: q.KG) -> None:
+    """Drop a file and see what it says; it enters the corpus only on an admin server."""
+    from extract.reader import SUFFIXES, InputError
+    from extract.upload import extract_upload, safe_name
+
+    f = st.file_uploader("文件 File: PDF, DOCX, XLSX, HTML, TXT", type=[x.lstrip(".") for x in SUFFIXES],
+                         key="upload_file")
+    c1, c2, c3 = st.columns(3)
+    meta = {"title": c1.text_input("标题 Title", key="upload_title"),
+            "jurisdiction": c2.text_input("地区 Jurisdiction (e.g. 广州市)", key="upload_jurisdiction"),
+            "drafted_by": c3.text_input("发文单位 Issuer", key="upload_issuer")}
+    meta = {k: v.strip() for k, v in meta.items() if v.strip()}
+    bureau = st.text_input("我的单位 My bureau", key="upload_bureau")
+    if f is None:
+        return
+    data, name = f.getvalue(), safe_name(f.name)
+    key = (hash(data), name, tuple(sorted(meta.items())))
+    if st.session_state.get("upload_key") != key:
+        try:
+            st.session_state["upload_x"] = extract_upload(data, name, meta or None)
+        except InputError as exc:
+            st.session_state["upload_x"] = str(exc)
+        st.session_state["upload_key"] = key
+    x = st.session_state["upload_x"]
+    if isinstance(x, str):
+        st.error(md_escape(x))
+        return
+    r = upload_view.upload_report(x, bureau.strip())
+    st.subheader(md_escape(r.title), anchor=False)
+    where = r.jurisdiction + (f"（推断 inferred from {r.jurisdiction_inferred}）" if r.jurisdiction_inferred else "")
+    st.caption(md_escape(f"{name} · {where or '地区未知 jurisdiction unknown'}"))
+    with st.expander("结构 Outline"):
+        st.markdown("\n".join(f"{'  ' * d}- {md_escape(f'{n} {t}')}" for d, n, t in r.outline))
+    st.markdown("**任务与职责 Units by role**")
+    st.dataframe(list(r.units), hide_index=True)
+    if bureau.strip():
+        st.markdown(f"**{md_escape(bureau.strip())}的任务 Tasks of the bureau**: {len(r.bureau)}")
+        st.dataframe(list(r.bureau), hide_index=True)
+    if r.warnings:
+        with st.expander(f"未识别的名称与警告 Unresolved names and warnings ({len(r.warnings)})"):
+            st.markdown("\n".join(f"- {md_escape(w)}" for w in r.warnings))
+    cols = st.columns(4)
+    stem = file_stem(r.title or name.rsplit(".", 1)[0])
+    for col, (label, (blob, ext, media)) in zip(cols, upload_view.downloads(x).items()):
+        col.download_button(label, blob, f"{stem}.{ext}", media, key=f"dl-upload-{ext}", on_click="ignore")
+    if is_admin() and st.button("加入语料 Add to corpus", key="upload_add"):
+        target = Path(corpus_dir()) / f"{file_stem(name.rsplit('.', 1)[0])}.{name.rsplit('.', 1)[-1]}"
+        target.write_bytes(data)
+        # A JSON string is a valid TOML basic string: quotes and backslashes come escaped.
+        target.with_suffix(".toml").write_text("".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n"
+                                                       for k, v in meta.items()), encoding="utf-8")
+        open_graph(rebuild=True)
+        st.success(md_escape(f"{target.name} added; the store is rebuilt"))
+
+
 RENDER = {"overview": view_overview, "bureau": view_bureau, "task": view_task, "network": view_network,
-          "query": view_query, "export": view_export}
+          "query": view_query, "export": view_export, "upload": view_upload}
 
 
 def main() -> None:

@@ -372,6 +372,9 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
     _subdivision(ctx, node, unit.kind, unit.number, unit.title, _parent(ctx, unit.section, unit.part))
     ctx.evidence(node, unit.title_span)
     ctx.extent(node, unit.span)
+    page = ctx.x.document.page_of(unit.span.start)
+    if page is not None:
+        ctx.add(node, PKG.page, Literal(page, datatype=XSD.positiveInteger))
     for kw in unit.keywords:
         ctx.add(node, PKG.keyword, Literal(kw, lang=ZH))
     for ref in unit.references:

@@ -262,6 +262,7 @@ class PKG(DefinedNamespace):
     deadlineDate: URIRef
     extent: URIRef
     sentence: URIRef
+    page: URIRef
     # one-hop role shortcuts
     leadAgency: URIRef
     cooperatingAgency: URIRef

@@ -319,3 +319,25 @@ def test_document_markdown_becomes_no_link_and_no_image(browser, hostile_app):
         assert p.dialogs == []
     finally:
         p.page.close()
+
+
+def test_upload_a_pdf_see_its_units_and_take_the_division_of_labour_away(page, tmp_path):
+    """Issue 10: drop a PDF into the Upload view, see its units by role, download the 分工表."""
+    from pdf_writer import plan_pdf
+
+    text = (ROOT / "tests" / "fixtures" / "genre" / "cd-park-table.txt").read_text(encoding="utf-8")
+    pdf = tmp_path / "cd-park-table.pdf"
+    pdf.write_bytes(plan_pdf(text, "成都市人民政府办公厅"))
+    page.open("view=upload")
+    p = page.page
+    p.locator("input[type=file]").set_input_files(str(pdf))
+    p.get_by_text("任务与职责 Units by role").wait_for(timeout=GENEROUS)
+    page.settle()
+    with p.expect_download(timeout=GENEROUS) as dl:
+        p.get_by_role("button", name="分工表 CSV").click()
+    got = dl.value
+    data = Path(got.path()).read_text(encoding="utf-8-sig")
+    assert got.suggested_filename.endswith(".csv")
+    assert "编制重点产业链全景图和招商图谱" in data and "市经信局" in data and "牵头" in data
+    assert page.remote == [] and page.dialogs == []
+    page.shot("upload")

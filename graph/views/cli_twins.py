@@ -1,4 +1,4 @@
-"""CLI twins of app views that `graph.cli` lacked: `policykg network` and `policykg marks`.
+"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `policykg marks`, `policykg upload`.
 
 Registered by one line in `graph.cli.parser`; each command prints what the app's view shows,
 computed by the same function of `graph.views`.
@@ -44,6 +44,41 @@ def register(sub, common, open_graph, print_rows) -> None:
     s.add_argument("--limit", type=int, default=300, metavar="N", help="nodes drawn, best connected (default 300)")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv or json")
     s.set_defaults(func=cmd_network)
+
+    def cmd_upload(args) -> int:
+        import sys
+        from pathlib import Path
+
+        from extract.reader import InputError, read_sidecar
+        from extract.upload import extract_upload
+
+        from .upload import render_text, upload_report
+
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(path, exc.strerror or "cannot be read") from None
+        meta = read_sidecar(path)
+        for key in ("title", "jurisdiction", "drafted_by"):
+            if getattr(args, key):
+                meta[key] = getattr(args, key)
+        x = extract_upload(data, path.name, meta)
+        sys.stdout.write(render_text(upload_report(x, args.bureau or "")))
+        return 0
+
+    s = sub.add_parser("upload", help="the Upload view: what one file says, extracted with limits",
+                       description="Extract one file as the app's Upload view does (in a child process with a time "
+                                   "and memory limit) and print its units by role, the bureau's tasks and the "
+                                   "warnings. Nothing enters the store.",
+                       epilog="example:\n  policykg upload plan.pdf --jurisdiction 广州市 --bureau 市版权局",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("--bureau", metavar="NAME", help="also list the tasks of this agency (any name or alias)")
+    s.add_argument("--title", help="the document's title (else the sidecar's or the first line)")
+    s.add_argument("--jurisdiction", help="e.g. 广州市 (else the sidecar's, else inferred)")
+    s.add_argument("--drafted-by", dest="drafted_by", help="the issuing body")
+    s.set_defaults(func=cmd_upload)
 
     s = sub.add_parser("marks", help="the highlights of a task's text in the Task view",
                        description="Print what the app's Task view highlights in a task's text: title, clauses, "

@@ -120,6 +120,7 @@ def task(kg, task_id: str) -> dict:
     numbers = {f["number"] for f in footnotes}
     indicators = [i for i in kg.indicators(u.doc)
                   if (i["footnote"] is not None and i["footnote"] in numbers) or i["name"] in unit_text]
+    pages = kg.select(f"SELECT ?p WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> pkg:page ?p }} }}")
     try:
         connected = kg.connected(u.rid)
     except QueryError:
@@ -130,6 +131,7 @@ def task(kg, task_id: str) -> dict:
         "title_span": [u.start, u.end], "clauses": ordered, "assignments": assignments,
         "references": references, "places": places, "mentions": mentions, "boxes": boxes,
         "footnotes": footnotes, "indicators": indicators, "connected": connected,
+        "page": int(pages[0]["p"]) if pages else None,
     }
 
 
