@@ -38,3 +38,20 @@ def test_an_upload_that_takes_too_long_is_stopped():
     big = ("一、任务\n" + "".join(f"{i}.做好甲事。（牵头单位：市版权局）\n" for i in range(1, 3000))).encode()
     with pytest.raises(InputError, match="took longer than"):
         extract_upload(big, "big.txt", timeout=0.05)
+
+
+def test_policykg_upload_prints_the_upload_view(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    doc = root / "tests" / "fixtures" / "genre" / "cd-park-table.txt"
+    r = subprocess.run([sys.executable, "-m", "graph.cli", "upload", str(doc), "--bureau", "市经信局"],
+                       capture_output=True, text=True, cwd=root, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "编制重点产业链全景图和招商图谱" in r.stdout and "市经信局、市新经济委" in r.stdout
+    assert r.stdout.count("牵头") >= 3  # the bureau table: 市经信局 leads units 1, 3 and 6
+    bad = subprocess.run([sys.executable, "-m", "graph.cli", "upload", str(tmp_path / "none.pdf")],
+                         capture_output=True, text=True, cwd=root, timeout=60)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
