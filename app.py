@@ -553,11 +553,17 @@ def view_upload(kg: q.KG) -> None:
 
     f = st.file_uploader("文件 File: PDF, DOCX, XLSX, HTML, TXT", type=[x.lstrip(".") for x in SUFFIXES],
                          key="upload_file")
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     meta = {"title": c1.text_input("标题 Title", key="upload_title"),
             "jurisdiction": c2.text_input("地区 Jurisdiction (e.g. 广州市)", key="upload_jurisdiction"),
-            "drafted_by": c3.text_input("发文单位 Issuer", key="upload_issuer")}
+            "drafted_by": c3.text_input("发文单位 Issuer", key="upload_issuer"),
+            "period_start": c4.text_input("年份 Year (e.g. 2023)", key="upload_year")}
     meta = {k: v.strip() for k, v in meta.items() if v.strip()}
+    if "period_start" in meta:
+        if not (meta["period_start"].isdigit() and 1949 <= int(meta["period_start"]) <= 2100):
+            st.warning(md_escape(f"年份 year must be a year such as 2021, got {meta.pop('period_start')!r}"))
+        else:
+            meta["period_start"] = int(meta["period_start"])
     bureau = st.text_input("我的单位 My bureau", key="upload_bureau")
     if f is None:
         return
