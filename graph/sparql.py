@@ -32,6 +32,7 @@ from ontology.namespaces import PREFIXES
 from . import store as gstore
 from .errors import NotFound, QueryError, QueryTimeout, SparqlError, StoreError
 from .store import GraphStore, one_line
+from .terms import to_rdflib  # one home for the conversion; re-exported
 
 __all__ = [
     "PROLOGUE",
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 # The project's prefixes, and rdf/rdfs, need no declaration in a query.
 SPARQL_PREFIXES = {**{p: str(ns) for p, ns in PREFIXES.items()},
                    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -150,21 +150,6 @@ def py_value(term) -> object:
     if type(term) is ox.NamedNode:  # the common case first: this runs for every cell
         return term.value
     return gstore.plain_value(term)
-
-
-def to_rdflib(term):
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        return Literal(term.value) if dt in (_XSD_STRING, _LANG_STRING) else Literal(term.value, datatype=URIRef(dt))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 class QuadRows:
