@@ -524,22 +524,22 @@ class _Docx:
         return out
 
     @staticmethod
+    def _children(el, tag: str):
+        """Yield the `tag` children of a table element, looking through content controls (sdt, customXml)."""
+        for child in el:
+            if child.tag == W + tag:
+                yield child
+            elif child.tag in (W + "sdt", W + "customXml"):
+                content = child.find(W + "sdtContent")
+                yield from _Docx._children(content if content is not None else child, tag)
+
+    @staticmethod
     def _rows(tbl):
-        for el in tbl:
-            if el.tag == W + "tr":
-                yield el
-            elif el.tag in (W + "sdt", W + "customXml"):
-                content = el.find(W + "sdtContent")
-                yield from _Docx._rows(content if content is not None else el)
+        return _Docx._children(tbl, "tr")
 
     @staticmethod
     def _cells(tr):
-        for el in tr:
-            if el.tag == W + "tc":
-                yield el
-            elif el.tag in (W + "sdt", W + "customXml"):
-                content = el.find(W + "sdtContent")
-                yield from _Docx._cells(content if content is not None else el)
+        return _Docx._children(tr, "tc")
 
     def _table(self, tbl, out: list[str]) -> None:
         grid = tbl.find(W + "tblGrid")

@@ -70,7 +70,7 @@ class Backend(Protocol):
     def query(self, text: str, *, union: bool = False) -> gstore.QueryResult: ...
     def quads(self) -> list[ox.Quad]: ...
     def manifest(self) -> dict[str, gstore.ManifestEntry]: ...
-    def build(self, parts, ontology: bytes | None, *, prune: bool, progress=None) -> gstore.BuildReport: ...
+    def build(self, parts, ontology: bytes | None, *, prune: bool, progress=None) -> gstore.WriteReport: ...
     def update(self, text: str) -> str: ...  # a one-line report
 
 
@@ -129,7 +129,7 @@ class EmbeddedBackend:
         with self.store.open_readonly() as reader:
             return reader.manifest()
 
-    def build(self, parts, ontology, *, prune, progress=None) -> gstore.BuildReport:
+    def build(self, parts, ontology, *, prune, progress=None) -> gstore.WriteReport:
         return self.store.build(parts, ontology, prune=prune, progress=progress)
 
     def update(self, text: str) -> str:
@@ -214,7 +214,7 @@ class RemoteBackend:
     def manifest(self) -> dict[str, gstore.ManifestEntry]:
         return self.endpoint.manifest()
 
-    def build(self, parts, ontology, *, prune, progress=None) -> gstore.BuildReport:
+    def build(self, parts, ontology, *, prune, progress=None) -> gstore.WriteReport:
         return self.endpoint.build(parts, ontology, prune=prune, progress=progress)
 
     def update(self, text: str) -> str:

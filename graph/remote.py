@@ -27,7 +27,7 @@ from graph.store import (
     MANIFEST_GRAPH,
     MANIFEST_QUERY,
     ONTOLOGY_GRAPH,
-    BuildReport,
+    WriteReport,
     DocGraph,
     GraphResult,
     ManifestEntry,
@@ -192,7 +192,7 @@ class RemoteEndpoint:
         ontology_graph: str = ONTOLOGY_GRAPH,
         prune: bool = False,
         progress: Callable[[str], None] | None = None,
-    ) -> BuildReport:
+    ) -> WriteReport:
         """Push changed documents, skip unchanged ones, remove missing ones with ``prune``.
 
         Same semantics as ``GraphStore.build``. Every input is parsed before the first
@@ -206,7 +206,7 @@ class RemoteEndpoint:
         plan = plan_build(self.manifest(), docs, ontology_part(ontology, ontology_graph), prune=prune)
         if not plan.changed:
             timings["total"] = time.perf_counter() - start
-            return BuildReport.of(plan, None, timings)
+            return WriteReport.of(plan, None, timings)
 
         t = time.perf_counter()
         bodies = {p.graph: ox.serialize([q.triple for q in part_quads(p)], format=ox.RdfFormat.N_TRIPLES) for p in plan.loads}
@@ -228,4 +228,4 @@ class RemoteEndpoint:
         self.put_graph(MANIFEST_GRAPH, manifest)
         timings["manifest"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - start
-        return BuildReport.of(plan, None, timings)
+        return WriteReport.of(plan, None, timings)

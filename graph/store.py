@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "BuildPlan",
-    "BuildReport",
+    "WriteReport",
     "DocGraph",
     "GraphResult",
     "GraphStore",
@@ -307,8 +307,8 @@ def ontology_part(ontology: bytes | None, graph: str) -> DocGraph | None:
 
 
 @dataclass(frozen=True, slots=True)
-class BuildReport:
-    """Tell what a build did: document ids by fate, the new live version, seconds per step."""
+class WriteReport:
+    """Tell what one write into a store did: document ids by fate, the new live version, seconds per step."""
 
     added: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
@@ -320,7 +320,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict, hash=False)
 
     @classmethod
-    def of(cls, plan: BuildPlan, version: str | None, timings: dict[str, float]) -> BuildReport:
+    def of(cls, plan: BuildPlan, version: str | None, timings: dict[str, float]) -> WriteReport:
         return cls(
             added=plan.added,
             replaced=plan.replaced,
@@ -823,7 +823,7 @@ class GraphStore:
         ontology_graph: str = ONTOLOGY_GRAPH,
         prune: bool = False,
         progress: Callable[[str], None] | None = None,
-    ) -> BuildReport:
+    ) -> WriteReport:
         """Bring the store in line with ``docs``; swap in a new version only if something changed.
 
         A document whose source sha256, graph or triples changed replaces its graph; an
@@ -842,7 +842,7 @@ class GraphStore:
             plan = plan_build(old, docs, onto, prune=prune)
             if not plan.changed:
                 timings["total"] = time.perf_counter() - start
-                return BuildReport.of(plan, None, timings)
+                return WriteReport.of(plan, None, timings)
             for p in plan.loads:
                 if p.known_digest is not None:
                     raise StoreError(f"document {p.doc_id}: given as unchanged but the store must load it")
@@ -876,9 +876,9 @@ class GraphStore:
             big = live is None or 4 * len(plan.loads) >= max(len(plan.manifest), 1)
             version = self._commit(live, apply, say, timings, optimize=big)
         timings["total"] = time.perf_counter() - start
-        return BuildReport.of(plan, version, timings)
+        return WriteReport.of(plan, version, timings)
 
-    def update(self, sparql: str, *, progress: Callable[[str], None] | None = None) -> BuildReport:
+    def update(self, sparql: str, *, progress: Callable[[str], None] | None = None) -> WriteReport:
         """Run a SPARQL update into a new version and swap it in (the explicit write path)."""
         say = progress or (lambda _msg: None)
         timings: dict[str, float] = {}
@@ -896,7 +896,7 @@ class GraphStore:
         with self._build_lock():
             version = self._commit(self.live_version(), apply, say, timings)
         timings["total"] = time.perf_counter() - start
-        return BuildReport(version=version, timings=timings)
+        return WriteReport(version=version, timings=timings)
 
     def _live_manifest(self, live: str | None) -> dict[str, ManifestEntry]:
         if live is None:
