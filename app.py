@@ -303,9 +303,10 @@ def view_bureau(kg: q.KG) -> None:
     stem = f"分工表-{file_stem(agency['name'])}"
     own = file_stem(agency["name"])
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("CSV", ex.to_csv(table).encode("utf-8-sig"), f"{stem}.csv", "text/csv",
+    # Files are made when asked for (callables), not on every rerun of the page.
+    d1.download_button("CSV", lambda: ex.to_csv(table).encode("utf-8-sig"), f"{stem}.csv", "text/csv",
                        key="dl-csv", on_click="ignore")
-    d2.download_button("Excel (.xlsx)", ex.to_xlsx(table), f"{stem}.xlsx",
+    d2.download_button("Excel (.xlsx)", lambda: ex.to_xlsx(table), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="dl-xlsx", on_click="ignore")
     d3.download_button("Turtle", lambda: kg.export("turtle", agency=agency["name"]), f"{own}.ttl",

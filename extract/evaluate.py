@@ -32,13 +32,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ontology import terms
 from ontology.errors import PolicyKGError
 from ontology.iris import arabic
 
 from .gazetteer import Resolver
 from .records import ROLE_ORDER, Extraction, Unit
 
-ROLES = tuple(r.value for r in ROLE_ORDER)
+ROLES = terms.ROLES
 DEADLINE = "deadline"
 ALL = "all"
 OVERALL = "overall"

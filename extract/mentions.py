@@ -7,7 +7,7 @@ import re
 
 from .context import Context
 from .gazetteer import Resolver
-from .normalize import CJK, _marker_pattern
+from .normalize import CJK, footnote_marker
 from .records import Footnote, Mention, Reference
 
 HOME_COUNTRY = "cn"  # the places gazetteer's id of China, whose plans these are
@@ -78,7 +78,7 @@ def find_footnotes(ctx: Context) -> list[Footnote]:
         if b.kind != "footnote":
             continue
         num = b.number
-        m = _marker_pattern(num).search(t, pos, n.body_end)
+        m = footnote_marker(num).search(t, pos, n.body_end)
         body_start = b.start + len(str(num))
         while body_start < b.end and t[body_start] in " \u3000":
             body_start += 1

@@ -159,7 +159,8 @@ def _lines(raw: str) -> list[_Line]:
     return out
 
 
-def _marker_pattern(n: int) -> re.Pattern:
+def footnote_marker(n: int) -> re.Pattern:
+    """Return the pattern of footnote `n`'s marker in running text: the digit right after a word or a quote."""
     return re.compile(rf"(?<=[”{CJK}）)])(?<!第){n}(?![\d{UNIT_AFTER_NUMBER}])")
 
 
@@ -179,7 +180,7 @@ def _split_footnotes(lines: list[_Line], full: float) -> tuple[list[_Line], list
     i = 0
     while i < len(lines):
         ln = lines[i]
-        if _footnote_start(ln.text, n) and _marker_pattern(n).search(since):
+        if _footnote_start(ln.text, n) and footnote_marker(n).search(since):
             body = [ln]
             i += 1
             while i < len(lines):
@@ -192,7 +193,7 @@ def _split_footnotes(lines: list[_Line], full: float) -> tuple[list[_Line], list
                 body.append(nxt)
                 i += 1
             notes.append((n, body))
-            m = _marker_pattern(n).search(since)
+            m = footnote_marker(n).search(since)
             since = since[m.end():]
             n += 1
             # Text after the notes continues the interrupted paragraph: keep its page-break flag off.

@@ -30,12 +30,9 @@ import networkx as nx
 import numpy as np
 from rdflib import Literal
 
-from extract.records import ROLE_ORDER
 from extract.tables import to_csv as _csv  # the one writer of cells: formula guard included
 from ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, PROV, QB, RDF, SKOS
-from ontology.terms import ROLE_COLORS  # noqa: F401 - re-exported
-
-ROLES = tuple(r.value for r in ROLE_ORDER)  # lead, cooperate, responsible, guide: strongest first
+from ontology.terms import ROLE_COLORS, ROLE_SHORTCUT, ROLES  # noqa: F401 - ROLE_COLORS, ROLES re-exported
 NODE_KINDS = ("document", "part", "section", "task", "measure", "box", "agency", "place", "reference", "indicator")
 EDGE_TYPES = (*ROLES, "part_of", "box_of", "cites", "mentions_place", "located_in", "jurisdiction",
               "mentions_agency", "drafted_by", "source")
@@ -48,8 +45,7 @@ _SUBDIVISION_KINDS = {str(PKG.partType): "part", str(PKG.sectionType): "section"
 # IRI path segment of a record → its record-id key prefix (the inverse of ontology.iris.KEY_SEGMENTS).
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
 _ROLE_OF = {str(PKG[r]): r for r in ROLES}
-_SHORTCUT_ROLE = {PKG.leadAgency: "lead", PKG.cooperatingAgency: "cooperate",
-                  PKG.responsibleAgency: "responsible", PKG.guidingAgency: "guide"}
+_SHORTCUT_ROLE = {PKG[name]: role for role, name in ROLE_SHORTCUT.items()}
 _OWNED = {"document", "part", "section", "task", "measure", "box", "indicator"}
 
 

@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from extract.serialize import ROLE_ZH
+from ontology.terms import ROLE_ZH, ROLES
 
 from . import model as M
 from .backend import Backend, cached, data_path, open_backend, project_network
@@ -40,7 +40,7 @@ from .build import BuildReport, Progress, build, is_stale, source_digest
 from .errors import (BuildError, BuildInterrupted, NotFound, QueryError, QueryTimeout, SparqlError, StoreLocked,
                      UnknownAgency)
 from .model import KINDS
-from .sparql import SparqlResult, bind, canned_query, list_queries, to_rdflib, with_prefixes
+from .sparql import SparqlResult, bind, canned_query, list_queries, with_prefixes
 from .views import agency as agency_view
 from .views import export as export_view
 from .views import network as network_view
@@ -54,8 +54,6 @@ __all__ = [
     "list_queries", "open_kg", "source_digest", "with_prefixes",
 ]
 
-ROLES = agency_view.ROLES  # lead, cooperate, responsible, guide
-_to_rdflib = to_rdflib  # graph.export still reads it here; graph.terms takes it over
 
 
 def open_kg(data_dir=None, corpus="corpus", endpoint=None, progress: Progress | None = None) -> KG:

@@ -28,7 +28,7 @@ from typing import TextIO
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from extract.records import Deadline, Extraction, Span, Unit
-from ontology import iris
+from ontology import iris, terms
 from ontology.namespaces import (
     DCAT,
     DCTERMS,
@@ -47,12 +47,7 @@ from ontology.namespaces import (
     XSD,
 )
 
-ROLE_SHORTCUT = {
-    "lead": PKG.leadAgency,
-    "cooperate": PKG.cooperatingAgency,
-    "responsible": PKG.responsibleAgency,
-    "guide": PKG.guidingAgency,
-}
+ROLE_SHORTCUT = {role: PKG[name] for role, name in terms.ROLE_SHORTCUT.items()}
 SUBDIVISION_TYPE = {
     "part": PKG.partType,
     "section": PKG.sectionType,

@@ -23,12 +23,16 @@ class Role(str, enum.Enum):
 
 
 ROLE_ORDER = (Role.LEAD, Role.COOPERATE, Role.RESPONSIBLE, Role.GUIDE)
+ROLES = tuple(r.value for r in ROLE_ORDER)  # the same, as the strings rows and arguments carry
 
 # The one home of each role's Chinese label and its colour (edges, bars, legends), keyed by the
 # role's value. The role's words (牵头单位：, 配合, 按职责分工负责 …) are in extract/clauses.py,
 # its RDF term in ontology/namespaces.py and vocab.ttl.
 ROLE_ZH = {"lead": "牵头", "cooperate": "配合", "responsible": "负责", "guide": "指导"}
 ROLE_COLORS = {"lead": "#d62728", "cooperate": "#1f77b4", "responsible": "#2ca02c", "guide": "#9467bd"}
+# The local name of each role's one-hop shortcut property (unit pkg:leadAgency agency) in the PKG namespace.
+ROLE_SHORTCUT = {"lead": "leadAgency", "cooperate": "cooperatingAgency", "responsible": "responsibleAgency",
+                 "guide": "guidingAgency"}
 
 
 class UnitKind(str, enum.Enum):

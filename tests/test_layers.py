@@ -95,8 +95,7 @@ def test_inner_floors_of_graph(name):
         assert "streamlit" not in imports(MODULES[name])
 
 
-@pytest.mark.parametrize("path", [p for p in FILES if p.exists() and p.parts[-2] != "extract"],
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", [p for p in FILES if p.exists()], ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_private_name_is_imported_from_another_module(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     bad = [f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)

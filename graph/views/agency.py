@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 
 from extract.gazetteer import agency_resolver
 from ontology import iris
+from ontology.terms import ROLE_SHORTCUT, ROLES
 
 from ..errors import QueryError, UnknownAgency
 from ..model import fold, unit_place
 from ..model import span as evidence_span
 
-ROLES = ("lead", "cooperate", "responsible", "guide")
-_SHORTCUT = {"lead": "leadAgency", "cooperate": "cooperatingAgency", "responsible": "responsibleAgency",
-             "guide": "guidingAgency"}
 
 
 def agency_names(kg) -> list[str]:
@@ -99,10 +98,29 @@ def agency_tasks(kg, name: str, roles: Iterable[str] | None = None) -> list[dict
     kg.version()
     roles = check_roles(roles)
     agency = kg.resolve_agency(name)["iri"]
+    return [dict(r) for r in _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_tasks(kg, agency, roles))]
+
+
+def _recent(kg, key: tuple, make, keep: int = 128):
+    """Return `make()`, remembered for the version in hand among the `keep` most recently asked."""
+    lock, memo = kg.memo("recent", lambda: (threading.Lock(), OrderedDict()))
+    with lock:
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+    value = make()  # outside the lock: sessions asking for other agencies need not wait
+    with lock:
+        memo[key] = value
+        while len(memo) > keep:
+            memo.popitem(last=False)
+    return value
+
+
+def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
     model = kg.model()
     if len(roles) == 1:
         # The one-hop shortcut finds the units of a role without touching any other attribution.
-        find = (f"?unit pkg:{_SHORTCUT[roles[0]]} <{agency}> . BIND(pkg:{roles[0]} AS ?roleNode) "
+        find = (f"?unit pkg:{ROLE_SHORTCUT[roles[0]]} <{agency}> . BIND(pkg:{roles[0]} AS ?roleNode) "
                 f"?att prov:agent <{agency}> ; prov:hadRole ?roleNode .")
     else:
         find = f"?att prov:agent <{agency}> ; prov:hadRole ?roleNode ."
@@ -153,6 +171,10 @@ def coassigned(kg, name: str) -> list[dict]:
     """Return the agencies assigned to the same units as `name`: shared units and their roles there."""
     kg.version()
     agency = kg.resolve_agency(name)
+    return [dict(r) for r in _recent(kg, ("coassigned", agency["iri"]), lambda: _coassigned(kg, agency))]
+
+
+def _coassigned(kg, agency: dict) -> list[dict]:
     model = kg.model()
     shared: dict[str, set] = defaultdict(set)
     roles: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))

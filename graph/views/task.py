@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 
-from extract.serialize import ROLE_ZH
+from ontology.terms import ROLE_ZH, ROLES
 
 from ..errors import QueryError
 from ..model import find_unit, span, unit_place
 
-ROLES = ("lead", "cooperate", "responsible", "guide")
 
 
 def task(kg, task_id: str) -> dict:
