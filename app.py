@@ -138,7 +138,7 @@ def network_page(store: str, version: str, mode: str, roles: tuple, parts: tuple
     view = network_view.network_view(_kg, mode, roles=roles, parts=parts, sections=sections, agencies=agencies,
                                      min_weight=min_weight, limit=limit)
     positions = full_layout(store, version, mode, _kg)
-    page = viz.render(view.graph, positions, color_by="role" if mode == "bipartite" else "kind", limit=limit)
+    page = viz.render(view.graph, positions, color_by="role" if mode == "bipartite" else "kind")
     return page, list(view.centrality), view.drawn, view.total
 
 
@@ -147,7 +147,7 @@ def full_layout(store: str, version: str, mode: str, _kg: q.KG) -> dict:
     """Lay out the whole view once, so that filters show nodes where they always are."""
     from graph import network as nw  # rdflib and friends: not needed before the first network view
 
-    return _kg.cached(f"layout-{mode}", lambda: viz.spread(nw.layout(viz.network_view(_kg.network(), mode))))
+    return _kg.cached(f"layout-{mode}", lambda: viz.spread(nw.layout(nw.view_graph(_kg.network(), mode))))
 
 
 # --------------------------------------------------------------------------- navigation and deep links

@@ -539,23 +539,94 @@ def collaboration(G: nx.MultiDiGraph, roles: Iterable[str] | None = None) -> nx.
     return C
 
 
-def metrics(C: nx.Graph) -> list[dict]:
-    """Return per agency: degree, weighted degree and betweenness (distance = 1/weight).
+# What the app draws: one network view's graph, its centrality, the nodes kept
 
-    Rows are sorted by weighted degree, then degree (both descending), then agency.
+
+def view_graph(
+    G: nx.Graph,
+    mode: str,
+    *,
+    roles: Iterable[str] | None = None,
+    parts: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+    agencies: Iterable[str] | None = None,
+    min_weight: int = 1,
+) -> nx.Graph:
+    """Return the graph one network view draws from the projection `G` (not modified).
+
+    `mode`: "bipartite" (agencies ↔ tasks, edges by role), "collaboration" (agencies linked
+    by shared tasks) or "tasks" (tasks linked by what they share). Filters are node keys
+    (parts, sections, agencies) or role names; None keeps everything. In the collaboration
+    view an agency filter keeps those agencies and their partners; in the task view it keeps
+    the tasks those agencies carry. `min_weight` drops weaker links (shared tasks in the
+    collaboration view, reasons in the task view).
     """
-    H = nx.Graph()
-    H.add_nodes_from(sorted(C.nodes))
-    for u, v, w in sorted(C.edges(data="weight", default=1)):
-        H.add_edge(u, v, distance=1.0 / w if w else float("inf"))
-    between = nx.betweenness_centrality(H, weight="distance", normalized=True) if len(H) else {}
-    rows = [dict(agency=n, label=C.nodes[n].get("label"), degree=C.degree(n),
-                 weighted_degree=C.degree(n, weight="weight"), betweenness=round(between.get(n, 0.0), 9))
-            for n in C.nodes]
-    return sorted(rows, key=lambda r: (-r["weighted_degree"], -r["degree"], r["agency"]))
+    roles = tuple(roles) if roles else None
+    if mode == "bipartite":
+        return bipartite(G, roles=roles, parts=parts, sections=sections, agencies=agencies)
+    if mode not in ("collaboration", "tasks"):
+        raise ValueError(f"unknown network view {mode!r}; choose bipartite, collaboration or tasks")
+    parts = set(parts) if parts else None
+    sections = set(sections) if sections else None
+    agencies = set(agencies) if agencies else None
+    carried = None
+    if agencies is not None and mode == "tasks":
+        carried = {u for u, a, data in G.edges(data=True)
+                   if a in agencies and data.get("type") in (roles or ROLES)}
+    keep = []
+    for n, data in G.nodes(data=True):
+        if data.get("kind") in UNIT_KINDS:
+            if parts is not None and data.get("part") not in parts:
+                continue
+            if sections is not None and data.get("section") not in sections:
+                continue
+            if carried is not None and n not in carried:
+                continue
+        keep.append(n)
+    Gf = G.subgraph(keep)
+    if mode == "collaboration":
+        C = collaboration(Gf, roles)
+        if min_weight > 1:
+            C = C.edge_subgraph([(u, v) for u, v, w in C.edges(data="weight", default=1) if w >= min_weight])
+        if agencies is not None:
+            C = C.subgraph({n for a in agencies if a in C for n in (a, *C[a])})
+        return C
+    kinds = (*roles, *(k for k in CONNECTION_KINDS if k not in ROLES)) if roles else None
+    return task_connections(Gf, kinds=kinds, min_weight=min_weight)
 
 
-# What the app draws
+def centrality(H: nx.Graph, sample_above: int = 300, sample: int = 128, max_edges: int = 20_000) -> list[dict]:
+    """Return per node: label, kind, rid, degree, weighted degree, betweenness (distance 1/weight).
+
+    Sorted by weighted degree, degree (descending), then node. Betweenness is estimated from
+    a fixed sample of `sample` sources when the graph has more than `sample_above` nodes, and left
+    out (None) above `max_edges` edges, where even a sample takes seconds.
+    """
+    D = nx.Graph()
+    D.add_nodes_from(sorted(H.nodes, key=str))
+    for u, v, w in H.edges(data="weight", default=1):
+        D.add_edge(u, v, distance=1.0 / w if w else float("inf"))
+    n = D.number_of_nodes()
+    k = min(sample, n) if n > sample_above else None
+    if D.number_of_edges() > max_edges:
+        between = None
+    else:
+        between = nx.betweenness_centrality(D, k=k, weight="distance", seed=42) if n else {}
+    rows = [{"node": x, "label": H.nodes[x].get("label") or str(x), "kind": H.nodes[x].get("kind"),
+             "rid": H.nodes[x].get("rid"), "degree": H.degree(x), "weighted_degree": H.degree(x, weight="weight"),
+             "betweenness": None if between is None else round(between.get(x, 0.0), 9)} for x in H.nodes]
+    return sorted(rows, key=lambda r: (-r["weighted_degree"], -r["degree"], str(r["node"])))
+
+
+def trim(H: nx.Graph, limit: int | None) -> nx.Graph:
+    """Return the subgraph of the `limit` nodes of highest weighted degree (ties by id); no copy."""
+    if limit is None or H.number_of_nodes() <= limit:
+        return H
+    degree = dict(H.degree(weight="weight"))
+    keep = sorted(H.nodes, key=lambda n: (-degree[n], str(n)))[: max(limit, 0)]
+    return H.subgraph(keep)
+
+
 
 
 def bipartite(

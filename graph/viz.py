@@ -171,87 +171,6 @@ def legend_html() -> str:
     return " ".join(f'<mark style="{MARK_STYLES[k]}">{html.escape(text)}</mark>' for k, text in MARK_LEGEND.items())
 
 
-# --------------------------------------------------------------------------- what the network view draws
-
-
-def network_view(
-    G: nx.Graph,
-    mode: str,
-    *,
-    roles: Iterable[str] | None = None,
-    parts: Iterable[str] | None = None,
-    sections: Iterable[str] | None = None,
-    agencies: Iterable[str] | None = None,
-    min_weight: int = 1,
-) -> nx.Graph:
-    """Return the graph one network view draws from the projection `G` (not modified).
-
-    `mode`: "bipartite" (agencies ↔ tasks, edges by role), "collaboration" (agencies linked
-    by shared tasks) or "tasks" (tasks linked by what they share). Filters are node keys
-    (parts, sections, agencies) or role names; None keeps everything. In the collaboration
-    view an agency filter keeps those agencies and their partners; in the task view it keeps
-    the tasks those agencies carry. `min_weight` drops weaker links (shared tasks in the
-    collaboration view, reasons in the task view).
-    """
-    from . import network as nw
-
-    roles = tuple(roles) if roles else None
-    if mode == "bipartite":
-        return nw.bipartite(G, roles=roles, parts=parts, sections=sections, agencies=agencies)
-    if mode not in ("collaboration", "tasks"):
-        raise ValueError(f"unknown network view {mode!r}; choose bipartite, collaboration or tasks")
-    parts = set(parts) if parts else None
-    sections = set(sections) if sections else None
-    agencies = set(agencies) if agencies else None
-    carried = None
-    if agencies is not None and mode == "tasks":
-        carried = {u for u, a, data in G.edges(data=True)
-                   if a in agencies and data.get("type") in (roles or nw.ROLES)}
-    keep = []
-    for n, data in G.nodes(data=True):
-        if data.get("kind") in nw.UNIT_KINDS:
-            if parts is not None and data.get("part") not in parts:
-                continue
-            if sections is not None and data.get("section") not in sections:
-                continue
-            if carried is not None and n not in carried:
-                continue
-        keep.append(n)
-    Gf = G.subgraph(keep)
-    if mode == "collaboration":
-        C = nw.collaboration(Gf, roles)
-        if min_weight > 1:
-            C = C.edge_subgraph([(u, v) for u, v, w in C.edges(data="weight", default=1) if w >= min_weight])
-        if agencies is not None:
-            C = C.subgraph({n for a in agencies if a in C for n in (a, *C[a])})
-        return C
-    kinds = (*roles, *(k for k in nw.CONNECTION_KINDS if k not in nw.ROLES)) if roles else None
-    return nw.task_connections(Gf, kinds=kinds, min_weight=min_weight)
-
-
-def centrality(H: nx.Graph, sample_above: int = 300, sample: int = 128, max_edges: int = 20_000) -> list[dict]:
-    """Return per node: label, kind, rid, degree, weighted degree, betweenness (distance 1/weight).
-
-    Sorted by weighted degree, degree (descending), then node. Betweenness is estimated from
-    a fixed sample of `sample` sources when the graph has more than `sample_above` nodes, and left
-    out (None) above `max_edges` edges, where even a sample takes seconds.
-    """
-    D = nx.Graph()
-    D.add_nodes_from(sorted(H.nodes, key=str))
-    for u, v, w in H.edges(data="weight", default=1):
-        D.add_edge(u, v, distance=1.0 / w if w else float("inf"))
-    n = D.number_of_nodes()
-    k = min(sample, n) if n > sample_above else None
-    if D.number_of_edges() > max_edges:
-        between = None
-    else:
-        between = nx.betweenness_centrality(D, k=k, weight="distance", seed=42) if n else {}
-    rows = [{"node": x, "label": H.nodes[x].get("label") or str(x), "kind": H.nodes[x].get("kind"),
-             "rid": H.nodes[x].get("rid"), "degree": H.degree(x), "weighted_degree": H.degree(x, weight="weight"),
-             "betweenness": None if between is None else between.get(x, 0.0)} for x in H.nodes]
-    return sorted(rows, key=lambda r: (-r["weighted_degree"], -r["degree"], str(r["node"])))
-
-
 # --------------------------------------------------------------------------- graph pages
 
 
@@ -265,15 +184,6 @@ _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:)?//[^"'
 def external_resources(page: str) -> list[str]:
     """Return every URL a page would fetch from elsewhere: script/link/img sources, CSS url()."""
     return [m.group(2) for m in _EXTERNAL.finditer(page)] + [m.group(1) for m in _CSS_URL.finditer(page)]
-
-
-def trim(H: nx.Graph, limit: int | None) -> nx.Graph:
-    """Return the subgraph of the `limit` nodes of highest weighted degree (ties by id); no copy."""
-    if limit is None or H.number_of_nodes() <= limit:
-        return H
-    degree = dict(H.degree(weight="weight"))
-    keep = sorted(H.nodes, key=lambda n: (-degree[n], str(n)))[: max(limit, 0)]
-    return H.subgraph(keep)
 
 
 def spread(positions: Mapping, blend: float = 0.7) -> dict:
@@ -403,20 +313,19 @@ def render(
     positions: Mapping,
     *,
     color_by: str = "role",
-    limit: int | None = 500,
     max_edges: int | None = 5000,
     height: int = 640,
 ) -> str:
     """Return a self-contained HTML page drawing `H` at `positions` with vis-network.
 
     `color_by` is "role" (edges coloured by the agency's role, nodes by kind) or "kind"
-    (nodes by kind, edges grey). At most `limit` nodes are drawn, those of highest weighted
-    degree. Physics is off: nodes sit where the layout put them. `H` is not modified.
+    (nodes by kind, edges grey). Every node of `H` is drawn (`graph.network.trim` chooses
+    them), and at most `max_edges` edges, the heaviest. Physics is off: nodes sit where the layout put them. `H` is not modified.
     Nodes missing from `positions` are placed on a circle around the drawing.
     """
     if color_by not in ("role", "kind"):
         raise ValueError(f"color_by must be 'role' or 'kind', not {color_by!r}")
-    G = trim(H, limit)
+    G = H
     nodes = sorted(G.nodes, key=str)
     spread = 90.0 * math.sqrt(max(len(nodes), 4))
     xy = _scaled(positions, nodes, spread)

@@ -156,7 +156,7 @@ def test_nothing_changes_the_graph_it_is_given(G, C):
     N.to_graphml(G)
     N.to_gexf(G)
     N.agency_task_matrix_csv(G)
-    N.metrics(C)
+    N.centrality(C)
     N.agency_matrix_csv(C)
     assert nx.utils.graphs_equal(G, g0) and nx.utils.graphs_equal(C, c0)
 
@@ -246,12 +246,12 @@ def test_collaboration_weight_counts_shared_tasks(G, C, seed):
 
 
 def test_metrics_rank_the_lead_bureau_first(C, G):
-    rows = N.metrics(C)
+    rows = N.centrality(C)
     assert len(rows) == C.number_of_nodes()
-    assert rows[0]["agency"] == node(G, AMR)
+    assert rows[0]["node"] == node(G, AMR)
     for r in rows:
-        assert r["degree"] == C.degree(r["agency"]) and 0.0 <= r["betweenness"] <= 1.0
-    keys = [(-r["weighted_degree"], -r["degree"], r["agency"]) for r in rows]
+        assert r["degree"] == C.degree(r["node"]) and 0.0 <= r["betweenness"] <= 1.0
+    keys = [(-r["weighted_degree"], -r["degree"], r["node"]) for r in rows]
     assert keys == sorted(keys)
 
 

@@ -16,6 +16,7 @@ from extract.pipeline import extract_file
 from extract.records import Role
 from graph import network as nw
 from graph.backend import EmbeddedBackend, RemoteBackend
+from graph.views import network as network_views
 from graph.export import FORMATS, ExportError, bureau_table, format_spec, to_csv, to_xlsx, write_output
 from graph.query import (
     KG,
@@ -245,8 +246,12 @@ def test_network_and_metrics(kg):
     G = kg.network()
     assert G is kg.network()  # cached per store version
     rows = kg.metrics()
-    assert rows == nw.metrics(nw.collaboration(G))
+    assert rows == [dict(r, agency=r["node"]) for r in nw.centrality(nw.collaboration(G))]
     assert rows[0]["label"] == "广州市市场监督管理局"
+    # One centrality: the app's collaboration view without filters shows the same figures.
+    view = network_views.network_view(kg, "collaboration", limit=None)
+    assert [{k: r[k] for k in ("node", "degree", "weighted_degree", "betweenness")} for r in view.centrality] == \
+        [{k: r[k] for k in ("node", "degree", "weighted_degree", "betweenness")} for r in rows]
 
 
 # SPARQL

@@ -10,6 +10,7 @@ import re
 import networkx as nx
 import pytest
 
+from graph import network as N
 from graph import viz
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -117,11 +118,11 @@ def test_render_keeps_positions_and_places_unplaced_nodes():
 
 def test_render_limit_keeps_the_best_connected_nodes():
     G = _graph()
-    data = _data(viz.render(G, {}, limit=3))
+    data = _data(viz.render(N.trim(G, 3), {}))
     assert len(data["nodes"]) == 3
     kept = {n["label"] for n in data["nodes"]}
     assert any(label.startswith("<img") for label in kept)  # a1, degree 5, is kept
-    assert viz.trim(G, None) is G and viz.trim(G, 10) is G
+    assert N.trim(G, None) is G and N.trim(G, 10) is G
 
 
 def test_render_color_by_kind_and_bad_option():
@@ -178,28 +179,28 @@ def _label_of(H: nx.Graph) -> set[str]:
 def test_network_view_modes_and_filters(projection):
     G = projection
     before = (G.number_of_nodes(), G.number_of_edges())
-    B = viz.network_view(G, "bipartite")
+    B = N.view_graph(G, "bipartite")
     assert {"完善法规", "加强执法", "广州市版权局"} <= _label_of(B)
-    leads = viz.network_view(G, "bipartite", roles=["lead"])
+    leads = N.view_graph(G, "bipartite", roles=["lead"])
     assert "加强执法" not in _label_of(leads) and "完善法规" in _label_of(leads)
-    C = viz.network_view(G, "collaboration")
+    C = N.view_graph(G, "collaboration")
     assert all(d["kind"] == "agency" for _, d in C.nodes(data=True))
     amr = next(n for n, d in C.nodes(data=True) if d["label"].startswith("广州市市场监督管理局"))
     assert C.has_edge(amr, next(n for n, d in C.nodes(data=True) if d["label"] == "广州市版权局"))
-    alone = viz.network_view(G, "collaboration", agencies=[amr])
+    alone = N.view_graph(G, "collaboration", agencies=[amr])
     assert amr in alone and len(alone) < len(C) + 1
-    T = viz.network_view(G, "tasks")
+    T = N.view_graph(G, "tasks")
     assert {d["kind"] for _, d in T.nodes(data=True)} <= {"task", "measure"}
     section = next(n for n, d in G.nodes(data=True) if d.get("kind") == "section" and d.get("label") == "保障措施")
-    only = viz.network_view(G, "tasks", sections=[section])
+    only = N.view_graph(G, "tasks", sections=[section])
     assert _label_of(only) == {"加强组织领导"}
     assert (G.number_of_nodes(), G.number_of_edges()) == before
     with pytest.raises(ValueError, match="network view"):
-        viz.network_view(G, "galaxy")
+        N.view_graph(G, "galaxy")
 
 
 def test_centrality_rows(projection):
-    rows = viz.centrality(viz.network_view(projection, "bipartite"))
+    rows = N.centrality(N.view_graph(projection, "bipartite"))
     assert rows and set(rows[0]) == {"node", "label", "kind", "rid", "degree", "weighted_degree", "betweenness"}
     assert [r["weighted_degree"] for r in rows] == sorted((r["weighted_degree"] for r in rows), reverse=True)
-    assert viz.centrality(nx.Graph()) == []
+    assert N.centrality(nx.Graph()) == []

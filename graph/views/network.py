@@ -23,11 +23,18 @@ def connected(kg, task_id: str) -> list[dict]:
 
 
 def metrics(kg) -> list[dict]:
-    """Return `graph.network.metrics` of the agency collaboration network."""
+    """Return the centrality of every agency in the collaboration network (`policykg metrics`).
+
+    The same figures as the Network view's collaboration mode without filters: both are
+    `graph.network.centrality`. Rows also carry ``agency``, the node's IRI.
+    """
     kg.version()
     from .. import network as nw
 
-    return [dict(r) for r in kg.memo("metrics", lambda: nw.metrics(nw.collaboration(kg.network())))]
+    def make():
+        return [dict(r, agency=r["node"]) for r in nw.centrality(nw.collaboration(kg.network()))]
+
+    return [dict(r) for r in kg.memo("metrics", make)]
 
 
 ROLE_MODES = ("bipartite", "collaboration", "tasks")
@@ -59,7 +66,7 @@ def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, section
     Parts and sections are record ids or IRIs, agencies any name or IRI; None keeps all.
     The same function serves the app and `policykg network`.
     """
-    from .. import viz
+    from .. import network as nw
 
     if min_weight is None:
         min_weight = default_min_weight(mode)
@@ -69,8 +76,8 @@ def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, section
         return tuple(find_unit(model, r, kinds, "section").iri for r in refs) if refs else None
 
     who = tuple(kg.resolve_agency(a)["iri"] for a in agencies) if agencies else None
-    H = viz.network_view(kg.network(), mode, roles=tuple(roles) if roles else None,
+    H = nw.view_graph(kg.network(), mode, roles=tuple(roles) if roles else None,
                          parts=units(parts, ("part",)), sections=units(sections, ("section",)), agencies=who,
                          min_weight=min_weight)
-    drawn = viz.trim(H, limit)
-    return NetworkView(mode, drawn, H.number_of_nodes(), tuple(viz.centrality(drawn)))
+    drawn = nw.trim(H, limit)
+    return NetworkView(mode, drawn, H.number_of_nodes(), tuple(nw.centrality(drawn)))
