@@ -359,6 +359,10 @@ def task_text(t: dict) -> str:
     kind = "任务" if t["kind"] == "task" else "措施"
     lines = [f"{t['id']}  {kind} {t['number']}  {t['title']}",
              f"{t['part_title']} / {t['section_title']}  [{t['span'][0]}-{t['span'][1]}]", "", t["text"], ""]
+    if t.get("page"):
+        lines.append(f"page: {t['page']}")
+    if t.get("deadlines"):
+        lines.append("deadline: " + "；".join(t["deadlines"]))
     lines.append("assignments:")
     for a in t["assignments"]:
         extra = f"  ({a['inferred']})" if a["inferred"] else ""

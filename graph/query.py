@@ -28,8 +28,10 @@ model, the network) per version.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ontology.terms import ROLE_ZH, ROLES
@@ -49,24 +51,42 @@ from .views import sparql as sparql_view
 from .views import task as task_view
 
 __all__ = [
-    "ROLE_ZH", "BuildError", "BuildInterrupted", "BuildReport", "KG", "KINDS", "NotFound", "QueryError",
+    "AppSettings", "ROLE_ZH", "BuildError", "BuildInterrupted", "BuildReport", "KG", "KINDS", "NotFound", "QueryError",
     "QueryTimeout", "ROLES", "SparqlError", "SparqlResult", "UnknownAgency", "bind", "build", "canned_query", "data_path",
     "list_queries", "open_kg", "source_digest", "with_prefixes",
 ]
 
 
 
-def open_kg(data_dir=None, corpus="corpus", endpoint=None, progress: Progress | None = None) -> KG:
+@dataclass(frozen=True)
+class AppSettings:
+    """Where the app's store and corpus are, and whether visitors may rebuild (``policykg app --admin``)."""
+
+    data: str
+    corpus: str
+    admin: bool
+
+    @classmethod
+    def from_env(cls, root: Path) -> AppSettings:
+        """Read POLICYKG_DATA (default ROOT/data), POLICYKG_CORPUS (ROOT/corpus) and POLICYKG_ADMIN (1, true, yes, on)."""
+        return cls(os.environ.get("POLICYKG_DATA") or str(root / "data"),
+                   os.environ.get("POLICYKG_CORPUS") or str(root / "corpus"),
+                   os.environ.get("POLICYKG_ADMIN", "").strip().lower() in ("1", "true", "yes", "on"))
+
+
+def open_kg(data_dir=None, corpus="corpus", endpoint=None, progress: Progress | None = None,
+            rebuild_stale: bool = True) -> KG:
     """Open the knowledge graph, building it from `corpus` first when missing or out of date.
 
     `endpoint`: the base URL of an Oxigraph-style SPARQL server (``B/query``, ``B/update``,
     ``B/store``), a `graph.remote.RemoteEndpoint` or a `Backend`; default the embedded store
-    under DATA/store. `corpus=None` never builds.
+    under DATA/store. `corpus=None` never builds; ``rebuild_stale=False`` builds only a
+    missing store (the app for visitors: only an admin server rebuilds).
     """
     backend = open_backend(data_dir, endpoint)
     folder = Path(corpus) if corpus is not None else None
     if folder is not None and folder.exists():
-        if is_stale(backend, folder, data_dir):
+        if (backend.version() is None if not rebuild_stale else is_stale(backend, folder, data_dir)):
             try:
                 build([folder], data_dir, backend, progress)
             except StoreLocked:

@@ -251,6 +251,13 @@ def agency_bars(rows: Sequence[Mapping], roles: Sequence[str] = tuple(ROLE_COLOR
             f'<div style="margin-bottom:4px;color:#444">{legend}</div>{"".join(lines)}</div>')
 
 
+TABLE_STYLE = """<style>
+table.pk-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+table.pk-table th, table.pk-table td { border-bottom: 1px solid #e6e6e6; padding: .35rem .5rem; text-align: left; }
+table.pk-table th { color: #555; font-weight: 600; }
+</style>"""
+
+
 def table_html(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     """Return an HTML table, every cell escaped (None as empty).
 

@@ -119,3 +119,17 @@ def test_the_import_graph_of_graph_has_no_cycle():
     for n in sorted(edges):
         if n not in state:
             visit(n, [])
+
+
+def test_the_app_imports_only_the_query_layer_the_views_viz_and_tables():
+    """app.py draws widgets: what it shows comes from graph.query, graph.views, graph.viz and extract.tables."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    ours = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in LAYERS:
+            ours.update(f"{node.module}.{a.name}" if node.module in ("graph", "extract", "graph.views") else node.module
+                        for a in node.names)
+        elif isinstance(node, ast.Import):
+            ours.update(a.name for a in node.names if a.name.split(".")[0] in LAYERS)
+    allowed = ("graph.query", "graph.viz", "extract.tables")
+    assert ours and all(m in allowed or m.startswith("graph.views.") for m in ours), sorted(ours)

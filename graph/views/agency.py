@@ -6,11 +6,12 @@ import difflib
 import functools
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from extract.gazetteer import agency_resolver
 from ontology import iris
-from ontology.terms import ROLE_SHORTCUT, ROLES
+from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
 
 from ..errors import QueryError, UnknownAgency
 from ..model import fold, unit_place
@@ -201,3 +202,59 @@ def check_roles(roles) -> tuple[str, ...]:
     if bad:
         raise QueryError(f"unknown role '{bad[0]}'; choose from {', '.join(ROLES)}")
     return tuple(r for r in ROLES if r in roles)
+
+
+BUREAU_HEADER = ["文件", "部分", "章节", "编号", "任务", "职责", "原文写法", "其他单位", "责任条款", "任务编号"]
+
+
+def bureau_table(rows: Sequence[Mapping]) -> list[list[str]]:
+    """Return a bureau's 分工表 from `agency_tasks` rows: a header, then one line per unit and role.
+
+    >>> bureau_table([])[0][:3]
+    ['文件', '部分', '章节']
+    """
+    out = [list(BUREAU_HEADER)]
+    for r in rows:
+        number = r.get("number") or ""
+        if r.get("kind") == "measure":
+            number = f"（{number}）"
+        out.append([str(r.get("doc") or ""), str(r.get("part_title") or ""), str(r.get("section_title") or ""),
+                    str(number), str(r.get("title") or ""), ROLE_ZH.get(r.get("role"), str(r.get("role") or "")),
+                    str(r.get("name_as_written") or ""), partner_text(r.get("partners") or ()),
+                    str(r.get("clause") or ""), str(r.get("task") or "")])
+    return out
+
+
+def partner_text(partners: Iterable[Mapping]) -> str:
+    """Return the other agencies on a unit as one line: 市版权局（配合）；市公安局（配合）."""
+    return "；".join(f"{p['agency']}（{ROLE_ZH.get(p['role'], p['role'])}）" for p in partners)
+
+
+@dataclass(frozen=True)
+class Bureau:
+    """The My bureau view: an agency, its units for the chosen roles, the counts, its partners."""
+
+    agency: dict  # iri, name, aliases
+    rows: tuple[dict, ...]  # agency_tasks rows
+    units: int  # distinct units among the rows
+    by_role: tuple[tuple[str, int], ...]  # (role, rows with that role), every role
+    partners: tuple[dict, ...]  # {单位 agency, 共同任务 shared tasks, 其职责 their roles}
+
+    @property
+    def table(self) -> list[list[str]]:
+        return bureau_table(self.rows)
+
+
+def bureau(kg, name: str, roles: Iterable[str] | None = None) -> Bureau:
+    """Return the My bureau view of an agency (any name or alias); `policykg agency NAME` is its twin.
+
+    Raises UnknownAgency, with suggestions, when no agency has that name. No roles: no rows.
+    """
+    agency = resolve_agency(kg, name)
+    roles = check_roles(roles) if roles is None or list(roles) else ()
+    rows = tuple(agency_tasks(kg, agency["iri"], roles)) if roles else ()
+    partners = tuple({"单位 agency": p["agency"], "共同任务 shared tasks": p["shared_tasks"],
+                      "其职责 their roles": "、".join(f"{ROLE_ZH[r]} {n}" for r, n in p["roles"].items())}
+                     for p in coassigned(kg, agency["iri"]))
+    return Bureau(agency, rows, len({r["task"] for r in rows}),
+                  tuple((r, sum(1 for x in rows if x["role"] == r)) for r in ROLES), partners)

@@ -243,3 +243,47 @@ _HUBS = {
     "http://www.w3.org/ns/prov#hadRole",
     "http://data.europa.eu/eli/ontology#type_subdivision",
 }
+
+
+SCOPES = {"all": "全部 everything", "doc": "文件 document", "section": "章节 section", "task": "任务 task",
+          "agency": "单位 agency"}
+
+
+def scope_choices(kg, scope: str) -> dict[str, str]:
+    """Return what an export of `scope` can be about: reference → label, in document order.
+
+    The references are what `export` takes (``doc=``, ``section=``, ``task=``, ``agency=``)
+    and what ``policykg export --doc/--section/--task/--agency`` takes on the command line.
+    """
+    from .agency import agency_counts
+    from .outline import documents, outline, unit_label
+
+    if scope == "all":
+        return {}
+    if scope == "doc":
+        return {d["id"]: d["title"] for d in documents(kg)}
+    if scope == "agency":
+        return {r["agency"]: r["agency"] for r in agency_counts(kg)}
+    kinds = {"section": ("part", "section"), "task": ("task", "measure")}.get(scope)
+    if kinds is None:
+        raise QueryError(f"unknown export scope '{scope}'; choose from {', '.join(SCOPES)}")
+    return {r["id"]: unit_label(r) for r in outline(kg) if r["kind"] in kinds}
+
+
+def export_name(scope: str, ref: str | None, extension: str) -> str:
+    """Return the file name an export is saved under: policykg.ttl, policykg-task-t3.ttl, ….
+
+    >>> export_name("task", "gz/t3", "ttl"), export_name("all", None, "nq")
+    ('policykg-task-t3.ttl', 'policykg.nq')
+    """
+    from ..viz import file_stem
+
+    stem = "policykg" if scope == "all" or ref is None else f"policykg-{scope}-{file_stem(str(ref).rsplit('/', 1)[-1])}"
+    return f"{stem}.{extension}"
+
+
+def formats() -> dict:
+    """Return every format an export can be written in: name → `graph.formats.Format` (the one registry)."""
+    from ..formats import FORMATS
+
+    return dict(FORMATS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ontology.terms import ROLES
+
 from ..model import find_unit
 
 
@@ -81,3 +83,47 @@ def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, section
                          min_weight=min_weight)
     drawn = nw.trim(H, limit)
     return NetworkView(mode, drawn, H.number_of_nodes(), tuple(nw.centrality(drawn)))
+
+
+FILTERS = {"parts": "部分 Parts", "sections": "章节 Sections", "roles": "职责 Roles", "agencies": "单位 Agencies"}
+
+
+def filter_choices(kg) -> dict[str, dict[str, str]]:
+    """Return what each filter of `network_view` can be set to: filter → {value: label}, in display order.
+
+    Parts and sections are IRIs labelled like the outline; agencies are node IRIs labelled by name.
+    """
+    from .outline import outline, unit_label
+    from .task import role_label
+
+    rows = outline(kg)
+    G = kg.network()
+    agencies = sorted((n for n, k in G.nodes(data="kind") if k == "agency"), key=lambda n: G.nodes[n]["label"])
+    return {"parts": {r["iri"]: unit_label(r) for r in rows if r["kind"] == "part"},
+            "sections": {r["iri"]: unit_label(r) for r in rows if r["kind"] == "section"},
+            "roles": {r: role_label(r) for r in ROLES},
+            "agencies": {n: G.nodes[n]["label"] for n in agencies}}
+
+
+def layout(kg, mode: str) -> dict:
+    """Return positions for every node of a view without filters, so that filtered views keep nodes in place."""
+    from .. import network as nw
+    from .. import viz
+
+    def make():
+        return kg.cached(f"layout-{mode}", lambda: viz.spread(nw.layout(nw.view_graph(kg.network(), mode))))
+
+    return kg.memo(f"layout-{mode}", make)
+
+
+def warm(kg) -> None:
+    """Project the network of the version in hand now, so the first Network view is quick; failures are left to it."""
+    try:
+        kg.network()
+    except Exception:  # noqa: BLE001 - the view itself reports what went wrong
+        pass
+
+
+def centrality_rows(rows) -> list[dict]:
+    """Return centrality rows as the Network view's table shows them: node, degree, weighted degree, betweenness."""
+    return [{"节点": r["label"], "度": r["degree"], "加权度": r["weighted_degree"], "介数": r["betweenness"]} for r in rows]

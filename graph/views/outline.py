@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ..model import find_doc, natural, record_id, span
 
@@ -86,3 +87,57 @@ def _load_indicators(kg) -> list[dict]:
             row["source_iri"] = r["source"]
             row["source"] = model.agencies.get(r["source"], {}).get("name", r["source"])
     return sorted(found.values(), key=lambda r: (r["doc"], natural(r["id"])))
+
+
+def unit_label(row) -> str:
+    """Return how the app and the CLI name an outline row: 一、… for a part, （一）… for a section, 专栏 2 … for a box.
+
+    >>> unit_label({"kind": "part", "number": "一", "title": "总体要求"})
+    '一、总体要求'
+    >>> unit_label({"kind": "measure", "number": "2", "title": "加强组织领导"})
+    '（2）加强组织领导'
+    """
+    number, title = row.get("number") or "", row.get("title") or ""
+    kind = row.get("kind")
+    if kind == "part":
+        return f"{number}、{title}" if number else title
+    if kind == "section" or kind == "measure":
+        return f"（{number}）{title}" if number else title
+    if kind == "box":
+        return f"专栏 {number} · {title}" if number else f"专栏 · {title}"
+    return f"{number} {title}".strip()
+
+
+COUNTED = (("part", "部分 parts"), ("section", "章节 sections"), ("task", "任务 tasks"), ("measure", "措施 measures"),
+           ("box", "专栏 boxes"))
+NATURE = {"expected": "预期性 expected", "binding": "约束性 binding"}
+INDICATOR_HEADER = ("指标 indicator", "单位 unit", "基期 baseline", "目标 target", "数据来源 source", "属性 nature")
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The Overview view of one document: its counts, its outline as a tree, its indicator table."""
+
+    doc: dict
+    counts: tuple[tuple[str, int], ...]  # (label, number), parts to indicators
+    children: dict  # parent record id (None: the document) → its rows, in document order
+    indicators: tuple[tuple[str, ...], ...]  # rows under INDICATOR_HEADER
+
+
+def overview(kg, doc_id: str | None = None) -> Overview:
+    """Return the Overview of a document (default the first); `policykg outline` prints the same rows."""
+    docs = documents(kg)
+    doc = next(d for d in docs if d["id"] == find_doc(kg.model(), doc_id)["id"]) if doc_id else docs[0]
+    rows = outline(kg, doc["id"])
+    children: dict = {}
+    for r in rows:
+        children.setdefault(r["parent"], []).append(r)
+    counts = tuple((label, sum(1 for r in rows if r["kind"] == k)) for k, label in COUNTED)
+    return Overview(doc, (*counts, ("指标 indicators", doc["indicators"])), children,
+                    tuple(indicator_row(r) for r in indicators(kg, doc["id"])))
+
+
+def indicator_row(r: dict) -> tuple[str, ...]:
+    """Return one indicator as the Overview's table shows it: baseline and target with their years."""
+    return (r["name"], r["unit"], f"{r['baseline'] or '——'}（{r['baseline_year'] or ''}）",
+            f"{r['target'] or '——'}（{r['target_year'] or ''}）", r["source"], NATURE.get(r["nature"], r["nature"] or ""))

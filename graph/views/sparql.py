@@ -26,3 +26,13 @@ def sparql(kg, query: str, *, update: bool = False, limit: int | None = None,
             kg.close()  # let go of the version in hand; the update writes a new one
             return SparqlResult("update", message=kg.backend.update(with_prefixes(query)))
         return kg.run_sparql(query, limit, timeout)
+
+
+def try_sparql(kg, query: str, **options) -> tuple[str, SparqlResult | str]:
+    """Run `sparql` and return ("ok", result) or ("error", its one-line message): the app's Query view."""
+    from ..store import one_line
+
+    try:
+        return "ok", sparql(kg, query, **options)
+    except Exception as exc:  # noqa: BLE001 - any failure of a user's query is a message, never a traceback
+        return "error", one_line(exc)

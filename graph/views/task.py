@@ -17,7 +17,7 @@ def task(kg, task_id: str) -> dict:
 
     Keys: id, iri, doc, kind, number, title, part, section, part_title, section_title,
     text, span, title_span, clauses, assignments, references, places, mentions,
-    boxes, footnotes, indicators, connected. A span is ``[start, end]`` in the
+    boxes, footnotes, indicators, connected, page, deadlines. A span is ``[start, end]`` in the
     document text; ``unit_span`` is the same characters counted from the unit's start.
     """
     model = kg.model()
@@ -120,6 +120,8 @@ def task(kg, task_id: str) -> dict:
     indicators = [i for i in kg.indicators(u.doc)
                   if (i["footnote"] is not None and i["footnote"] in numbers) or i["name"] in unit_text]
     pages = kg.select(f"SELECT ?p WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> pkg:page ?p }} }}")
+    due = kg.select(f"SELECT ?d ?text WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> pkg:deadline ?d . ?d pkg:deadlineText ?text }} }}")
+    due.sort(key=lambda r: [int(p) if p.isdigit() else p for p in str(r["d"]).split("/")])
     try:
         connected = kg.connected(u.rid)
     except QueryError:
@@ -131,6 +133,7 @@ def task(kg, task_id: str) -> dict:
         "references": references, "places": places, "mentions": mentions, "boxes": boxes,
         "footnotes": footnotes, "indicators": indicators, "connected": connected,
         "page": int(pages[0]["p"]) if pages else None,
+        "deadlines": list(dict.fromkeys(str(r["text"]) for r in due)),  # as written, in clause order
     }
 
 
@@ -184,3 +187,26 @@ def marks(t: dict) -> list[tuple[int, int, str, str]]:
 def mark_rows(t: dict) -> list[dict]:
     """Return the marks as rows with the characters they cover (the CLI twin's table)."""
     return [{"start": s, "end": e, "class": k, "label": label, "text": t["text"][s:e]} for s, e, k, label in marks(t)]
+
+
+def agencies_by_role(t: dict) -> list[tuple[str, list[dict]]]:
+    """Return a task's agencies grouped by role, each once, in the order the text names them.
+
+    Each: {iri, canonical, shown}; ``shown`` adds the name as written when it differs: 广州市版权局（市版权局）.
+    """
+    out = []
+    for role in ROLES:
+        seen: dict[str, dict] = {}
+        for a in t["assignments"]:
+            if a["role"] == role and a["iri"] not in seen:
+                shown = a["canonical"] if a["canonical"] == a["agency"] else f"{a['canonical']}（{a['agency']}）"
+                seen[a["iri"]] = {"iri": a["iri"], "canonical": a["canonical"], "shown": shown}
+        if seen:
+            out.append((role, list(seen.values())))
+    return out
+
+
+def indicator_rows(t: dict) -> list[dict]:
+    """Return the indicators a task names, as the Task view's table shows them."""
+    return [{"指标": i["name"], "单位": i["unit"], "基期": i["baseline"], "目标": i["target"], "数据来源": i["source"]}
+            for i in t["indicators"]]

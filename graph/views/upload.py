@@ -8,7 +8,9 @@ the gold format for correction).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from extract import tables
 from extract.records import ROLE_ORDER, Extraction
@@ -92,3 +94,58 @@ def render_text(r: UploadReport) -> str:
     if r.warnings:
         out += ["", "warnings:", *(f"  {w}" for w in r.warnings)]
     return "\n".join(out) + "\n"
+
+
+META_FIELDS = {"title": "标题 Title", "jurisdiction": "地区 Jurisdiction (e.g. 广州市)", "drafted_by": "发文单位 Issuer",
+               "period_start": "年份 Year (e.g. 2023)"}
+
+
+def check_meta(fields: dict[str, str]) -> tuple[dict, str | None]:
+    """Return the sidecar metadata typed for an upload (blank fields left out) and a warning about a bad year.
+
+    >>> check_meta({"title": " 规划 ", "period_start": "2023"})
+    ({'title': '规划', 'period_start': 2023}, None)
+    >>> check_meta({"period_start": "明年"})[1]
+    "年份 year must be a year such as 2021, got '明年'"
+    """
+    meta = {k: v.strip() for k, v in fields.items() if v and v.strip()}
+    year = meta.pop("period_start", None)
+    if year is None:
+        return meta, None
+    if not (year.isdigit() and 1949 <= int(year) <= 2100):
+        return meta, f"年份 year must be a year such as 2021, got {year!r}"
+    return {**meta, "period_start": int(year)}, None
+
+
+def read_upload(data: bytes, name: str, meta: dict | None) -> Extraction | str:
+    """Return the extraction of an uploaded file (read in a child process with limits), or the one-line reason not."""
+    from extract.reader import InputError
+    from extract.upload import extract_upload, safe_name
+
+    try:
+        return extract_upload(data, safe_name(name), meta or None)
+    except InputError as exc:
+        return str(exc)
+
+
+def add_to_corpus(corpus: str | Path, data: bytes, name: str, meta: dict) -> Path:
+    """Save an upload and its metadata sidecar (TOML) into the corpus folder; return the document's path."""
+    from extract.upload import safe_name
+
+    from ..viz import file_stem
+
+    name = safe_name(name)
+    stem, _, suffix = name.rpartition(".")
+    target = Path(corpus) / f"{file_stem(stem or name)}.{suffix}"
+    target.write_bytes(data)
+    # A JSON string is a valid TOML basic string: quotes and backslashes come escaped.
+    target.with_suffix(".toml").write_text("".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n"
+                                                   for k, v in meta.items()), encoding="utf-8")
+    return target
+
+
+def accepted_suffixes() -> list[str]:
+    """Return the file types an upload may have, without dots (pdf, docx, …)."""
+    from extract.reader import SUFFIXES
+
+    return [x.lstrip(".") for x in SUFFIXES]

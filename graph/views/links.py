@@ -1,0 +1,45 @@
+"""Deep links: what the address bar says about the view shown, and the view state it opens.
+
+`state_from_url` turns ``?agency=市版权局``, ``?task=<id>``, ``?view=network&mode=…&limit=…``
+into the views' selection; `url_for` gives the address of what is shown, so a link can be
+shared. Pure functions of plain dicts: the app reads and writes ``st.query_params`` with them.
+
+>>> state_from_url({"agency": "市版权局"})
+{'agency': '市版权局', 'view': 'bureau'}
+>>> url_for("network", {"net_mode": "tasks", "net_limit": 40})
+{'view': 'network', 'mode': 'tasks', 'limit': '40'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+VIEWS = ("overview", "bureau", "task", "network", "query", "export", "upload")
+NET_MODES = ("bipartite", "collaboration", "tasks")
+
+
+def state_from_url(params: Mapping[str, str]) -> dict:
+    """Return the session state a deep link asks for; unknown or malformed parameters are ignored."""
+    state: dict = {}
+    for name in ("agency", "task"):
+        if params.get(name):
+            state[name] = params[name]
+    if params.get("mode") in NET_MODES:
+        state["net_mode"] = params["mode"]
+    if str(params.get("limit", "")).isdigit():
+        state["net_limit"] = min(max(int(params["limit"]) // 20 * 20, 20), 1000)
+    view = params.get("view") or ("bureau" if "agency" in state else "task" if "task" in state else None)
+    if view in VIEWS:
+        state["view"] = view
+    return state
+
+
+def url_for(view: str, state: Mapping) -> dict[str, str]:
+    """Return the query parameters of a view as shown: its agency, its task, or its network mode and limit."""
+    if view == "bureau" and state.get("agency"):
+        return {"agency": state["agency"]}
+    if view == "task" and state.get("task"):
+        return {"task": state["task"]}
+    if view == "network":
+        return {"view": view, "mode": state.get("net_mode", "bipartite"), "limit": str(state.get("net_limit", 300))}
+    return {"view": view}
