@@ -1,4 +1,4 @@
-"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `policykg marks`, `policykg upload`.
+"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `marks`, `upload`, `search`.
 
 Registered by one line in `graph.cli.parser`; each command prints what the app's view shows,
 computed by the same function of `graph.views`.
@@ -79,6 +79,50 @@ def register(sub, common, open_graph, print_rows) -> None:
     s.add_argument("--jurisdiction", help="e.g. 广州市 (else the sidecar's, else inferred)")
     s.add_argument("--drafted-by", dest="drafted_by", help="the issuing body")
     s.set_defaults(func=cmd_upload)
+
+    def cmd_search(args) -> int:
+        import sys
+
+        from extract import tables
+        from extract.files import write_output
+
+        from ..errors import QueryError
+        from .search import COLUMNS, hit_rows, search
+
+        if args.format == "xlsx" and args.output == "-" and sys.stdout.isatty():
+            raise QueryError("xlsx is binary; write it to a file with -o FILE")
+        query = " ".join(args.query)
+        with open_graph(args) as kg:
+            hits = search(kg, query, limit=args.limit, doc=args.doc)
+        if args.format == "json":
+            data = tables.to_json([h.as_dict() for h in hits]).encode("utf-8")
+        elif args.format == "csv":
+            data = tables.to_csv([COLUMNS, *([r[c] for c in COLUMNS] for r in hit_rows(hits))]).encode("utf-8")
+        elif args.format == "xlsx":
+            data = tables.to_xlsx([COLUMNS, *([r[c] for c in COLUMNS] for r in hit_rows(hits))], sheet="search")
+        else:
+            head = f"{len(hits)} hits for {query.strip()}" + (f" (first {args.limit})" if len(hits) == args.limit else "")
+            data = (head + "\n" + tables.to_text(hit_rows(hits, snippet_columns=60),
+                                                 ["rank", "id", "kind", "title", "agencies", "snippet"],
+                                                 max_width=64)).encode("utf-8")
+        write_output(args.output, data)
+        return 0
+
+    s = sub.add_parser("search", help="the Search view: units whose text, agencies or id match words",
+                       description="Search the tasks, measures, boxes, parts and sections of every document: a unit "
+                                   "matches when each phrase of QUERY (split at spaces and punctuation) is in its "
+                                   "text or in the name of an agency assigned to it, or is its key (t12); a record "
+                                   "id (plan/t12) finds that unit. Best bm25 rank first, then document order; the "
+                                   "matched characters are marked 【】 (json: snippet segments [text, is_hit]).",
+                       epilog="example:\n  policykg search 知识产权质押 --limit 10",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    s.add_argument("query", nargs="+", metavar="QUERY", help="words, phrases, an agency name or a task id")
+    s.add_argument("--limit", type=int, default=50, metavar="N", help="at most N hits (default 50)")
+    s.add_argument("--doc", metavar="DOC", help="only this document's units (its id)")
+    s.add_argument("--format", default="text", choices=("text", "table", "csv", "json", "xlsx"),
+                   help="text (default; table is the same), csv, json or xlsx")
+    s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
+    s.set_defaults(func=cmd_search)
 
     s = sub.add_parser("marks", help="the highlights of a task's text in the Task view",
                        description="Print what the app's Task view highlights in a task's text: title, clauses, "
