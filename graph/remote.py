@@ -8,10 +8,18 @@ documents. Only the standard library talks HTTP.
 >>> ep = RemoteEndpoint.oxigraph("http://127.0.0.1:7878/")
 >>> ep.query_url, ep.update_url, ep.gsp_url
 ('http://127.0.0.1:7878/query', 'http://127.0.0.1:7878/update', 'http://127.0.0.1:7878/store')
+
+A URL of the ``virtuoso+http`` scheme names a Virtuoso 7 server, whose departures from
+the protocols are handled here (README, "Virtuoso"); the prefix never goes on the wire:
+
+>>> RemoteEndpoint.from_url("virtuoso+http://127.0.0.1:8890", user="dba").gsp_url
+'virtuoso+http://127.0.0.1:8890/sparql-graph-crud-auth'
 """
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import time
 import urllib.error
@@ -45,18 +53,31 @@ from graph.store import (
     refuse_update,
     is_update,
     serialize_quads,
+    sparql_operation,
 )
 
-__all__ = ["EndpointError", "RemoteEndpoint", "RemoteSparqlError"]
+__all__ = ["EndpointError", "PASSWORD_ENV", "RemoteEndpoint", "RemoteSparqlError", "USER_ENV", "VIRTUOSO"]
 
 _RESULTS_JSON = "application/sparql-results+json"
 _ACCEPT = f"{_RESULTS_JSON}, application/n-triples;q=0.9, text/turtle;q=0.8"
+_RESULTS_XML = "application/sparql-results+xml"
+_FORM = "application/x-www-form-urlencoded"
+
+VIRTUOSO = "virtuoso+"  # the scheme prefix that marks a Virtuoso server's URLs
+USER_ENV, PASSWORD_ENV = "POLICYKG_ENDPOINT_USER", "POLICYKG_ENDPOINT_PASSWORD"
+_NO_GRAPH = MANIFEST_GRAPH + "#none"  # a graph nobody writes: an empty default graph
+
+
 class RemoteEndpoint:
     """Talk to a SPARQL 1.1 endpoint: query, update, and push named graphs.
 
     ``query_url`` takes queries; ``update_url`` updates; ``gsp_url`` is the Graph Store
     Protocol endpoint that ``build`` pushes graphs to. No connection is made until a
     method needs one.
+
+    A server that asks for a login (HTTP 401, digest or basic) gets ``user`` and
+    ``password``, by default ``$POLICYKG_ENDPOINT_USER`` and ``$POLICYKG_ENDPOINT_PASSWORD``.
+    Any URL with the ``virtuoso+`` prefix makes this a Virtuoso endpoint (``virtuoso``).
     """
 
     def __init__(
@@ -66,15 +87,73 @@ class RemoteEndpoint:
         gsp_url: str | None = None,
         *,
         timeout: float = 30.0,
+        user: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
         self.timeout = timeout
+        urls = [u for u in (query_url, update_url, gsp_url) if u]
+        self.virtuoso = any(u.startswith(VIRTUOSO) for u in urls)
+        self.user = user if user is not None else os.environ.get(USER_ENV) or None
+        self._digest: _SigningDigest | None = None
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.user:
+            secret = password if password is not None else os.environ.get(PASSWORD_ENV, "")
+            logins = urllib.request.HTTPPasswordMgrWithPriorAuth()  # basic: signed up front once accepted
+            for url in urls:
+                logins.add_password(None, _wire(url), self.user, secret)
+            # Digest is tried first when a server offers both (Virtuoso offers digest only).
+            self._digest = _SigningDigest(logins)
+            handlers = [self._digest, urllib.request.HTTPBasicAuthHandler(logins)]
+        self._opener = urllib.request.build_opener(*handlers)
+        self._probed: set[str] = set()  # the paths logged into before a request with a body
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, timeout: float = 30.0, user: str | None = None, password: str | None = None
+    ) -> RemoteEndpoint:
+        """Return the endpoint that ``--endpoint URL`` names: a ``virtuoso+http://HOST:PORT`` URL is
+        a Virtuoso server's HTTP port (`virtuoso`), any other an Oxigraph server's base URL."""
+        if url.startswith(VIRTUOSO):
+            return cls.virtuoso(url, timeout=timeout, user=user, password=password)
+        return cls(*cls._oxigraph_urls(url), timeout=timeout, user=user, password=password)
 
     @classmethod
     def oxigraph(cls, base_url: str, *, timeout: float = 30.0) -> RemoteEndpoint:
-        """Return the endpoint of an Oxigraph server: ``B/query``, ``B/update``, ``B/store``."""
+        """Return the endpoint of an Oxigraph server: ``B/query``, ``B/update``, ``B/store``.
+
+        A ``virtuoso+`` URL goes to `from_url`, as graph.cli hands every ``--endpoint`` here.
+        """
+        if base_url.startswith(VIRTUOSO):
+            return cls.from_url(base_url, timeout=timeout)
+        return cls(*cls._oxigraph_urls(base_url), timeout=timeout)
+
+    @staticmethod
+    def _oxigraph_urls(base_url: str) -> tuple[str, str, str]:
         base = base_url.rstrip("/")
-        return cls(f"{base}/query", f"{base}/update", f"{base}/store", timeout=timeout)
+        return f"{base}/query", f"{base}/update", f"{base}/store"
+
+    @classmethod
+    def virtuoso(
+        cls, base_url: str, *, user: str | None = None, password: str | None = None, timeout: float = 30.0
+    ) -> RemoteEndpoint:
+        """Return the endpoint of a Virtuoso 7 server at its HTTP port (``http://HOST:8890``).
+
+        Queries go to ``B/sparql``. With a user (the argument, else ``$POLICYKG_ENDPOINT_USER``)
+        updates go to ``B/sparql-auth`` and graphs to ``B/sparql-graph-crud-auth``, with digest
+        auth; without one to ``B/sparql`` and ``B/sparql-graph-crud`` as Virtuoso's anonymous
+        SPARQL user, which may write only after ``GRANT SPARQL_UPDATE TO "SPARQL";`` in isql.
+
+        >>> ep = RemoteEndpoint.virtuoso("http://127.0.0.1:8890/", user="dba", password="dba")
+        >>> ep.query_url, ep.update_url, ep.virtuoso
+        ('virtuoso+http://127.0.0.1:8890/sparql', 'virtuoso+http://127.0.0.1:8890/sparql-auth', True)
+        """
+        base = _wire(base_url).rstrip("/")
+        user = user if user is not None else os.environ.get(USER_ENV) or None
+        auth = "-auth" if user else ""
+        marked = VIRTUOSO + base
+        return cls(f"{marked}/sparql", f"{marked}/sparql{auth}", f"{marked}/sparql-graph-crud{auth}",
+                   timeout=timeout, user=user, password=password)
 
     def __repr__(self) -> str:
         return f"RemoteEndpoint({self.query_url!r}, {self.update_url!r}, {self.gsp_url!r})"
@@ -85,13 +164,22 @@ class RemoteEndpoint:
         self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
     ) -> tuple[str, bytes]:
         """Send one request; return (media type, body); raise EndpointError in one line."""
+        return self._exchange(method, url, body, headers)[:2]
+
+    def _exchange(
+        self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> tuple[str, bytes, Mapping[str, str]]:
+        """Send one request; return (media type, body, response headers); raise EndpointError in one line."""
+        url = _wire(url)
+        if body and self.user and url.split("?")[0] not in self._probed:
+            self._probe(url)
         request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-                return media, response.read()
+                return media, response.read(), response.headers
         except urllib.error.HTTPError as exc:
-            detail = one_line(exc.read().decode("utf-8", "replace")) if exc.fp else ""
+            detail = self._detail(exc.code, exc.read().decode("utf-8", "replace") if exc.fp else "")
             message = f"{method} {url}: HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
             rejected = exc.code == 400 and url.startswith(self._sparql_urls())
             raise (RemoteSparqlError if rejected else EndpointError)(message, exc.code) from None
@@ -104,8 +192,42 @@ class RemoteEndpoint:
         except OSError as exc:  # connection reset, remote closed, …
             raise EndpointError(f"{method} {url}: connection failed ({one_line(exc)})") from None
 
+    def _probe(self, url: str) -> None:
+        """Log in with a bodiless HEAD before the first request with a body to this path.
+
+        A server asking for a login (Virtuoso does) closes the connection as it answers 401,
+        so a large body sent before the login breaks the pipe; once challenged, every later
+        request goes out signed.
+        """
+        self._probed.add(url.split("?")[0])
+        try:
+            with self._opener.open(urllib.request.Request(url, method="HEAD"), timeout=self.timeout):
+                pass
+        except urllib.error.HTTPError:
+            pass  # a HEAD may be refused (405, 404): the login, if one was asked for, is done
+        except (urllib.error.URLError, OSError):
+            pass  # the request itself says what is wrong with the server
+
     def _sparql_urls(self) -> tuple[str, ...]:
-        return tuple(u for u in (self.query_url, self.update_url) if u)
+        return tuple(_wire(u) for u in (self.query_url, self.update_url) if u)
+
+    def _detail(self, status: int, body: str) -> str:
+        """Return an error body as one line, with what to do about a refused login or write."""
+        if "<html" in body[:200].lower():  # Virtuoso's GSP errors are HTML pages: keep the message
+            pre = re.search(r"(?is)<xmp>(.*?)</xmp>", body)
+            body = pre.group(1) if pre else re.sub(r"(?s)<[^>]*>", " ", body)
+        detail = one_line(body)
+        if self.virtuoso:  # Virtuoso repeats the whole query after its message
+            detail = detail.split(" SPARQL query:")[0]
+        if status == 401:
+            who = f"the login of {self.user!r} was refused" if self.user else "the server asks for a login"
+            return (f"{detail}; " if detail else "") + f"{who}: set {USER_ENV} and {PASSWORD_ENV}"
+        if self.virtuoso and "SECURITY" in detail:
+            if self.user:
+                return f'{detail}; {self.user!r} may not write: GRANT SPARQL_UPDATE TO "{self.user}"; in isql'
+            return (f'{detail}; Virtuoso\'s anonymous SPARQL user may not write: GRANT SPARQL_UPDATE TO "SPARQL"; '
+                    f"in isql, or set {USER_ENV} and {PASSWORD_ENV} to write through /sparql-auth")
+        return detail
 
     def _graph_url(self, graph: str) -> str:
         if not self.gsp_url:
@@ -123,6 +245,9 @@ class RemoteEndpoint:
         """
         if is_update(sparql):  # refused here, as the embedded store refuses it
             raise refuse_update(sparql)
+        if self.virtuoso:
+            named = self._ours()
+            return self._virtuoso_query(sparql, named, named[:-1] if union else [])
         url = self.query_url
         if union:
             # With no graph listed the endpoint would use its own default graph; name an
@@ -143,12 +268,20 @@ class RemoteEndpoint:
         raise EndpointError(f"POST {url}: unexpected content type {media or 'none'!r}")
 
     def graphs(self) -> list[str]:
-        """Return the IRIs of the named graphs on the endpoint, manifest left out, sorted."""
-        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        """Return the IRIs of the named graphs on the endpoint, manifest left out, sorted.
+
+        On Virtuoso, only the graphs the manifest lists (its other graphs are its own).
+        """
+        if self.virtuoso:  # Virtuoso answers GRAPH ?g { } with one empty solution
+            result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        else:
+            result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
         return sorted(r["g"] for r in result.records() if r["g"] != MANIFEST_GRAPH)
 
     def manifest(self) -> dict[str, ManifestEntry]:
         """Return the manifest entries kept on the endpoint, keyed by graph IRI."""
+        if self.virtuoso:
+            return manifest_entries(self._virtuoso_query(MANIFEST_QUERY, [MANIFEST_GRAPH], []))
         return manifest_entries(self.query(MANIFEST_QUERY))
 
     def documents(self) -> dict[str, str]:
@@ -164,13 +297,72 @@ class RemoteEndpoint:
         quads = [ox.Quad(*row) for row in result.rows]
         return serialize_quads(quads, format, graph=graph, prefixes=prefixes)
 
+    # ---- Virtuoso
+
+    def _ours(self) -> list[str]:
+        """Return the graphs the manifest lists, sorted, then the manifest: the dataset policykg sees.
+
+        Virtuoso's default graph is the union of all its graphs and GRAPH ?g ranges over
+        its system graphs too, so every request names its dataset explicitly.
+        """
+        return [*sorted(self.manifest()), MANIFEST_GRAPH]
+
+    def _virtuoso_query(self, sparql: str, named: list[str], default: list[str]) -> QueryResult:
+        """Run a query on Virtuoso over these named graphs and this default graph (empty: none)."""
+        triples = sparql_operation(sparql) in ("CONSTRUCT", "DESCRIBE")
+        fields = [("query", sparql), *(("named-graph-uri", g) for g in named),
+                  *(("default-graph-uri", g) for g in default or [_NO_GRAPH])]
+        # Asked for JSON first, Virtuoso answers a CONSTRUCT with a table of s, p, o: ask for what
+        # the form gives. XML results rather than JSON: Virtuoso writes them twice as fast, with
+        # xsd:boolean values as true/false (in JSON 1/0) and no SPARQL 1.0 "typed-literal".
+        accept = "application/n-triples" if triples else _RESULTS_XML
+        # Virtuoso 7 never answers a query POSTed as application/sparql-query: send a form.
+        url = _wire(self.query_url)
+        media, data, headers = self._exchange(
+            "POST", url, urlencode(fields).encode("utf-8"), {"Content-Type": _FORM, "Accept": accept}
+        )
+        cut = headers.get("X-SPARQL-MaxRows")
+        if cut:
+            raise EndpointError(
+                f"POST {url}: Virtuoso cut the answer at {cut} rows (ResultSetMaxRows in the [SPARQL] "
+                f"section of its virtuoso.ini, read at each query): raise it above the number of quads"
+            )
+        if media == _RESULTS_XML:
+            # Virtuoso names a blank node nodeID://b10007, which is no blank node label.
+            data = data.replace(b"<bnode>nodeID://", b"<bnode>")
+            try:
+                parsed = ox.parse_query_results(data, ox.QueryResultsFormat.XML)
+            except SyntaxError as exc:
+                raise EndpointError(f"POST {url}: unreadable XML results: {one_line(exc)}") from None
+            if isinstance(parsed, ox.QueryBoolean):
+                return bool(parsed)
+            return SelectResult(parsed.serialize(format=ox.QueryResultsFormat.JSON))
+        if media in _GRAPH_TYPES:
+            return GraphResult.parse(data, _GRAPH_TYPES[media])
+        raise EndpointError(f"POST {url}: unexpected content type {media or 'none'!r}")
+
     # ---- writing
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update on ``update_url``."""
         if not self.update_url:
             raise EndpointError(f"no update URL configured for {self.query_url}")
+        if self.virtuoso:
+            self._virtuoso_update(sparql)
+            return
         self._request("POST", self.update_url, sparql.encode("utf-8"), {"Content-Type": "application/sparql-update"})
+
+    def _virtuoso_update(self, sparql: str) -> None:
+        """Run an update on Virtuoso, its WHERE clauses over policykg's graphs only."""
+        every = _EVERY_GRAPH.search(_STRINGS_AND_IRIS.sub(" ", sparql))
+        if every:
+            # Virtuoso 7 answers CLEAR ALL and DROP ALL with success and removes nothing.
+            raise SparqlError(f"Virtuoso ignores {one_line(every.group()).upper()}: name each graph (DROP GRAPH <…>)")
+        # Without these its default graph (DELETE WHERE { ?s ?p ?o }) would be every graph it
+        # has, its system graphs included.
+        fields = [("update", sparql), ("using-graph-uri", _NO_GRAPH),
+                  *(("using-named-graph-uri", g) for g in self._ours())]
+        self._request("POST", self.update_url, urlencode(fields).encode("utf-8"), {"Content-Type": _FORM})
 
     def put_graph(self, graph: str, ntriples: bytes) -> None:
         """Replace one named graph with N-Triples (Graph Store Protocol PUT)."""
@@ -229,3 +421,36 @@ class RemoteEndpoint:
         timings["manifest"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - start
         return WriteReport.of(plan, None, timings)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _SigningDigest(urllib.request.HTTPDigestAuthHandler):
+    """Digest auth that, once challenged, signs every later request before it is sent."""
+
+    def __init__(self, logins: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(logins)
+        self._challenge: dict[str, str] | None = None
+
+    def get_authorization(self, req, chal):
+        self._challenge = chal
+        return super().get_authorization(req, chal)
+
+    def http_request(self, req):
+        if self._challenge is not None and not req.has_header("Authorization"):
+            auth = super().get_authorization(req, self._challenge)  # the nonce again, its count one up
+            if auth:
+                req.add_unredirected_header("Authorization", f"Digest {auth}")
+        return req
+
+    https_request = http_request
+
+
+def _wire(url: str) -> str:
+    """Return the URL that goes on the wire: without the ``virtuoso+`` mark."""
+    return url[len(VIRTUOSO):] if url.startswith(VIRTUOSO) else url
+
+
+_STRINGS_AND_IRIS = re.compile(r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*')
+_EVERY_GRAPH = re.compile(r"(?i)\b(?:CLEAR|DROP)\s+(?:SILENT\s+)?(?:ALL|NAMED)\b")
