@@ -11,9 +11,11 @@ offsets stay), then every run of Han characters gives every word of jieba's dict
 anywhere in it, by jieba's DAG, plus each of its characters; a run of other letters and
 digits is one term. A query is split into phrases at spaces and punctuation (``-/._:#+``
 between Latin letters or digits join: ``gz-ip-14th/t12``, ``m9.1``); each phrase gives the
-dictionary words inside it, or its characters where no word covers them. The FTS5 query
-is the AND of those terms: every word of a phrase is in any text holding the phrase, so
-no unit holding it is missed, whichever way jieba would have segmented it in context.
+same terms, read from the index's own vocabulary (every word of the dictionary inside the
+phrase that the corpus has, and its characters no such word covers), so a query needs no
+tokenizer and always agrees with the index it asks. The FTS5 query is the AND of those
+terms: every word of a phrase is in any text holding the phrase, so no unit holding it is
+missed, whichever way jieba would have segmented it in context.
 Each candidate is then checked: every phrase must occur in its text, in one of its agency
 names, or be its key; Latin letters and digits match whole (``t1`` is not in ``t12``).
 A whole record id (``plan/t12``) finds that unit. Hits are ranked by bm25, then in
@@ -53,7 +55,7 @@ from ontology.terms import ROLES
 from .errors import NotFound, QueryError
 from .model import Model, unit_place
 
-__all__ = ["Hit", "Index", "fold", "index", "index_path", "occurrence", "phrases", "query_terms", "snippet",
+__all__ = ["Hit", "Index", "check", "fold", "index", "index_path", "occurrence", "phrases", "snippet",
            "terms", "unit_texts"]
 
 SCHEMA = 1  # bump when the tables or the terms change: an older file is then rebuilt
@@ -104,20 +106,6 @@ def terms(text: str) -> list[str]:
             out.extend(words)
             out.extend(m.group(1))
     return out
-
-
-def query_terms(phrase: str) -> list[str]:
-    """Return a phrase's terms: its dictionary words, its characters no word covers, its other runs."""
-    out = []
-    for m in _RUNS.finditer(fold(phrase)):
-        if m.group(2):
-            out.append(m.group(2))
-        else:
-            run = m.group(1)
-            words, covered = _words(run)
-            out.extend(words)
-            out.extend(c for i, c in enumerate(run) if i not in covered)
-    return list(dict.fromkeys(out))
 
 
 def phrases(query: str) -> list[str]:
@@ -281,13 +269,11 @@ CREATE TABLE units (id INTEGER PRIMARY KEY, rid TEXT, frid TEXT, doc TEXT, ord I
   title TEXT, fkey TEXT, part TEXT, part_title TEXT, section TEXT, section_title TEXT, text TEXT, ftext TEXT,
   fnames TEXT, agencies TEXT);
 CREATE INDEX units_frid ON units (frid);
+CREATE TABLE vocab (term TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5 (title, body, names, key, content='');
 """
 
 
-def _fingerprint() -> str:
-    """Return what the terms depend on besides the text: the schema and the tokenizer's dictionary."""
-    return f"{SCHEMA}:{len(segment.tokenizer().FREQ)}"
 
 
 class Index:
@@ -307,9 +293,9 @@ class Index:
         assigned = _assignments(kg, model)
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         conn.executescript(_TABLES)
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", version), ("terms", _fingerprint())])
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", version), ("schema", str(SCHEMA))])
         conn.executemany("INSERT INTO docs VALUES (?, ?)", [(d["id"], d["title"]) for d in model.docs.values()])
-        units, fts = [], []
+        units, fts, vocab = [], [], set()
         for i, u in enumerate(model.units.values(), start=1):
             place = unit_place(model, u)
             text = texts[u.iri]
@@ -320,10 +306,13 @@ class Index:
             units.append((i, u.rid, fold(u.rid), u.doc, u.order, u.kind, u.number, u.title, fold(key),
                           place["part"], place["part_title"], place["section"], place["section_title"],
                           text, fold(text), fold("\n".join(names)), json.dumps(agencies, ensure_ascii=False)))
-            fts.append((i, " ".join(terms(u.title)), " ".join(terms(text)), " ".join(terms(" ".join(names))),
-                        " ".join(terms(key))))
+            row = (terms(u.title), terms(text), terms(" ".join(names)), terms(key))
+            vocab.update(*row)
+            fts.append((i, *(" ".join(r) for r in row)))
         conn.executemany(f"INSERT INTO units VALUES ({', '.join('?' * 17)})", units)
         conn.executemany("INSERT INTO fts (rowid, title, body, names, key) VALUES (?, ?, ?, ?, ?)", fts)
+        conn.executemany("INSERT INTO vocab VALUES (?)", ((t,) for t in sorted(vocab)))
+        conn.execute("INSERT INTO meta VALUES ('longest', ?)", (str(max(map(len, vocab), default=1)),))
         conn.commit()
         return cls(conn)
 
@@ -337,7 +326,7 @@ class Index:
             found = cls(conn)
         except sqlite3.Error:
             return None
-        if found.meta.get("version") != version or found.meta.get("terms") != _fingerprint():
+        if found.meta.get("version") != version or found.meta.get("schema") != str(SCHEMA):
             conn.close()
             return None
         return found
@@ -363,12 +352,14 @@ class Index:
 
     def search(self, query: str, limit: int | None = 50, doc: str | None = None) -> list[Hit]:
         """Return the units holding every phrase of the query, best first (bm25, then document order)."""
-        if limit is not None and limit < 1:
-            raise QueryError(f"--limit wants at least 1, not {limit}")
+        check(query, limit)
         if doc is not None and doc not in self.docs:
             raise NotFound("document", doc, difflib.get_close_matches(doc, list(self.docs), n=3, cutoff=0.3))
         ids, words = self._parse(query)
-        wanted = [t for rid in ids for t in terms(rid.rsplit("/", 1)[-1])] + [t for p in words for t in query_terms(p)]
+        wanted = [t for rid in ids for t in self.query_terms(rid.rsplit("/", 1)[-1])]
+        wanted += [t for p in words for t in self.query_terms(p)]
+        if None in wanted:
+            return []  # a character or a run no unit has
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(wanted))
         sql = (f"SELECT u.*, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS score FROM fts JOIN units u ON u.id = fts.rowid "
                "WHERE fts MATCH ?" + (" AND u.doc = ?" if doc is not None else ""))
@@ -410,11 +401,41 @@ class Index:
             if known:
                 ids.append(folded)
             else:
-                words.extend(p for p in phrases(word) if query_terms(p))
+                words.extend(phrases(word))
         if not ids and not words:
-            raise QueryError(f"nothing to search for in {query.strip()!r}: type a word, a phrase or a task id"
-                             if query and query.strip() else "nothing to search for: type a word, a phrase or a task id")
+            check("", None)
         return list(dict.fromkeys(ids)), list(dict.fromkeys(words))
+
+    def query_terms(self, phrase: str) -> list[str | None]:
+        """Return a phrase's terms: the index terms inside each Han run (a character only where no longer
+        term covers it), other runs whole; None for a required term the index lacks (then nothing matches)."""
+        longest = int(self.meta.get("longest", "1"))
+        out: list[str | None] = []
+        for m in _RUNS.finditer(fold(phrase)):
+            if m.group(2):
+                out.append(m.group(2) if self._known([m.group(2)]) else None)
+                continue
+            run = m.group(1)
+            subs = {run[i:j]: (i, j) for i in range(len(run)) for j in range(i + 2, min(len(run), i + longest) + 1)}
+            covered: set[int] = set()
+            for w in self._known(subs):
+                out.append(w)
+                covered.update(range(*subs[w]))
+            singles = [c for i, c in enumerate(run) if i not in covered]
+            known = set(self._known(singles))
+            out.extend(c if c in known else None for c in singles)
+        return list(dict.fromkeys(out))
+
+    def _known(self, candidates: Iterable[str]) -> list[str]:
+        """Return the candidates that are terms of the index, in the order given."""
+        candidates = list(dict.fromkeys(candidates))
+        found: set[str] = set()
+        with self._lock:
+            for k in range(0, len(candidates), 500):
+                chunk = candidates[k:k + 500]
+                found.update(t for (t,) in self._conn.execute(
+                    f"SELECT term FROM vocab WHERE term IN ({', '.join('?' * len(chunk))})", chunk))
+        return [c for c in candidates if c in found]
 
     def _hit(self, r: dict, patterns: Sequence[re.Pattern]) -> Hit:
         return Hit(doc=r["doc"], doc_title=self.docs.get(r["doc"], r["doc"]), id=r["rid"], kind=r["kind"],
@@ -422,6 +443,15 @@ class Index:
                    section=r["section"], section_title=r["section_title"],
                    agencies=tuple((role, name) for role, name in json.loads(r["agencies"])),
                    snippet=snippet(r["text"], spans(patterns, r["ftext"])), rank=r["rank"], matched=r["where"])
+
+
+def check(query: str, limit: int | None = None) -> None:
+    """Raise QueryError, in one line, for a query with no letter, digit or Han character, or a limit below 1."""
+    if limit is not None and limit < 1:
+        raise QueryError(f"--limit wants at least 1, not {limit}")
+    if not phrases(query or ""):
+        shown = f" in {query.strip()!r}" if query and query.strip() else ""
+        raise QueryError(f"nothing to search for{shown}: type a word, a phrase or a task id")
 
 
 def index_path(folder: Path, version: str) -> Path:

@@ -31,6 +31,7 @@ def search(kg, query: str, *, limit: int | None = 50, doc: str | None = None) ->
     document order; at most `limit` hits (None: all); `doc` keeps one document's units.
     Raises QueryError for a query with no word, NotFound for an unknown document.
     """
+    index_search.check(query, limit)  # before the index is opened: a bad query costs nothing
     return index_search.index(kg).search(query, limit=limit, doc=doc)
 
 
