@@ -29,11 +29,11 @@ from graph.views import upload as upload_view
 from graph.viz import file_stem, md_escape
 
 CONFIG = q.AppSettings.from_env(Path(__file__).resolve().parent)
-VIEWS = {"overview": "总览 Overview", "bureau": "我的单位 My bureau", "task": "任务 Task", "network": "网络 Network",
-         "query": "查询 Query", "export": "导出 Export", "upload": "上传文件 Upload"}
+VIEWS = dict(zip(links.VIEWS, ("总览 Overview", "我的单位 My bureau", "任务 Task", "网络 Network", "查询 Query",
+                               "导出 Export", "上传文件 Upload"), strict=True))
 ROLE_LABEL = {r: task_view.role_label(r) for r in q.ROLES}
-NET_MODES = {"bipartite": "单位 ↔ 任务 agencies ↔ tasks", "collaboration": "单位协作 agency collaboration",
-             "tasks": "任务关联 task connections"}
+NET_MODES = dict(zip(links.NET_MODES, ("单位 ↔ 任务 agencies ↔ tasks", "单位协作 agency collaboration",
+                                      "任务关联 task connections"), strict=True))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -158,11 +158,16 @@ def view_bureau(kg: q.KG) -> None:
                  placeholder="输入或选择，如 市市场监管局 / Type or pick, e.g. 市版权局")
     roles = st.pills("职责 Roles", list(q.ROLES), selection_mode="multi", default=list(q.ROLES), key="roles",
                      format_func=ROLE_LABEL.get, persist_state="session")
+    picks, choices = {}, agency_view.document_filters(kg)
+    if len(choices["doc"]) > 1:  # a corpus: every row names its document, and the documents can be chosen
+        for col, (key, label) in zip(st.columns(3), agency_view.DOCUMENT_FILTERS.items()):
+            picks[key] = col.selectbox(label, list(choices[key]), index=None, key=f"bureau_{key}",
+                                       format_func=choices[key].get, placeholder="全部 all", persist_state="session")
     if not typed:
         st.info("选择一个单位，查看它牵头、配合、负责或指导的全部任务。Pick an agency to see every task it carries.")
         return
     try:
-        b = agency_view.bureau(kg, typed, roles)
+        b = agency_view.bureau(kg, typed, roles, **picks)
     except q.UnknownAgency as exc:
         st.warning(f"未找到单位 No agency named “{md_escape(typed)}”.")
         if exc.suggestions:
@@ -193,7 +198,7 @@ def view_bureau(kg: q.KG) -> None:
     for i, r in enumerate(b.rows):
         with st.container(border=True):
             link(outline_view.unit_label(r), f"bureau-{i}-{r['task']}", "task", task=r["task"])
-            where = " › ".join(x for x in (r["part_title"], r["section_title"]) if x)
+            where = " › ".join(x for x in (r["doc_title"] if picks else "", r["part_title"], r["section_title"]) if x)
             st.caption(f"{md_escape(where)} · **{ROLE_LABEL[r['role']]}** · 原文 {md_escape(r['name_as_written'])}")
             body = ["其他单位 Partners: " + md_escape(agency_view.partner_text(r["partners"]))] if r["partners"] else []
             body += ["> " + md_escape(r["clause"])] if r["clause"] else []

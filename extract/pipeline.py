@@ -155,6 +155,9 @@ def _assemble(doc: Document, norm: Normalized) -> Extraction:
         doc.metadata["jurisdiction_inferred"] = inferred
         ctx.warn("jurisdiction-inferred", f"jurisdiction {jurisdiction} inferred from {inferred}")
     res = _resolver(jurisdiction, _year(doc.metadata, doc.title), str(doc.metadata.get("drafted_by") or ""))
+    issuer = resolve_agency(res, str(doc.metadata["drafted_by"])) if doc.metadata.get("drafted_by") else None
+    if issuer is not None:  # the issuer is one agency across documents, as every name in the text
+        doc.metadata["drafted_by_id"] = issuer.id
 
     unresolved: dict[str, list] = {}
 

@@ -85,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("name", metavar="NAME")
     s.add_argument("--role", action="append", metavar="ROLE", help="lead, cooperate, responsible or guide "
                    "(repeat for several; default all)")
+    s.add_argument("--doc", metavar="DOC", help="only the tasks of this document (id or title)")
+    s.add_argument("--year", type=int, metavar="YEAR", help="only documents whose period starts (or that are dated) in YEAR")
+    s.add_argument("--issuer", metavar="NAME", help="only documents issued by this agency (any name or alias)")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv, json or xlsx")
     s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
     s.set_defaults(func=cmd_agency)
@@ -282,7 +285,7 @@ def cmd_agency(args) -> int:
 
     fmt = _check_format(args.format, ("table", "csv", "json", "xlsx"))
     with _open(args) as kg:
-        rows = kg.agency_tasks(args.name, roles=args.role)
+        rows = kg.agency_tasks(args.name, roles=args.role, doc=args.doc, year=args.year, issuer=args.issuer)
         who = kg.resolve_agency(args.name)
     if fmt == "json":
         data = tables.to_json(rows)
@@ -296,10 +299,10 @@ def cmd_agency(args) -> int:
         write_output(args.output, tables.to_xlsx(bureau_table(rows)))
         return 0
     else:
-        shown = [{"task": r["task"].rsplit("/", 1)[-1], "role": ROLE_ZH[r["role"]], "title": r["title"],
+        shown = [{"doc": r["doc"], "task": r["task"].rsplit("/", 1)[-1], "role": ROLE_ZH[r["role"]], "title": r["title"],
                   "as written": r["name_as_written"],
                   "with": "、".join(p["agency"] for p in r["partners"])} for r in rows]
-        data = f"{who['name']}: {len(rows)} rows\n" + tables.to_text(shown, ["task", "role", "title", "as written", "with"])
+        data = f"{who['name']}: {len(rows)} rows\n" + tables.to_text(shown, ["doc", "task", "role", "title", "as written", "with"])
     write_output(args.output, data.encode("utf-8"))
     return 0
 
@@ -321,7 +324,8 @@ def cmd_coassigned(args) -> int:
 def cmd_documents(args) -> int:
     with _open(args) as kg:
         rows = kg.documents()
-    return _rows(rows, args.format, ["id", "title", "jurisdiction", "tasks", "measures", "boxes", "indicators"])
+    return _rows(rows, args.format, ["id", "title", "year", "issuer", "jurisdiction", "tasks", "measures", "boxes",
+                                     "indicators"])
 
 
 def cmd_outline(args) -> int:

@@ -59,7 +59,7 @@ class Unit:
 class Model:
     """What one store version holds. `texts` fills as document texts are first read."""
 
-    docs: dict[str, dict]  # doc id -> {id, iri, graph, title, jurisdiction, text_iri}
+    docs: dict[str, dict]  # doc id -> {id, iri, graph, title, jurisdiction, year, issuer, issuer_iri, text_iri}
     units: dict[str, Unit]  # IRI -> unit, in document order
     by_rid: dict[str, Unit]
     agencies: dict[str, dict]  # IRI -> {iri, name, labels}
@@ -94,13 +94,19 @@ def load(select: Select) -> Model:
     docs: dict[str, dict] = {}
     graph_doc: dict[str, str] = {}
     for r in select("""
-        SELECT ?g ?doc ?id ?text ?title ?place ?placeLabel WHERE { GRAPH ?g {
+        SELECT ?g ?doc ?id ?text ?title ?place ?placeLabel ?start ?date ?creator WHERE { GRAPH ?g {
           ?doc a eli:LegalResource ; eli:is_realized_by ?text ; dct:identifier ?id .
           OPTIONAL { ?doc eli:title ?title }
+          OPTIONAL { ?doc dct:temporal ?period . ?period dcat:startDate ?start }
+          OPTIONAL { ?doc eli:date_document ?date }
+          OPTIONAL { ?doc dct:creator ?creator }
           OPTIONAL { ?doc dct:spatial ?place . OPTIONAL { ?place skos:prefLabel ?placeLabel } } } }
         ORDER BY ?id"""):
+        year = r["start"] or (str(r["date"])[:4] if r["date"] else None)
         d = docs.setdefault(r["id"], {"id": r["id"], "iri": r["doc"], "graph": r["g"], "text_iri": r["text"],
-                                      "title": r["title"] or r["id"], "jurisdiction": r["placeLabel"] or ""})
+                                      "title": r["title"] or r["id"], "jurisdiction": r["placeLabel"] or "",
+                                      "year": int(str(year)[:4]) if year and str(year)[:4].isdigit() else None,
+                                      "issuer_iri": r["creator"]})
         graph_doc[r["g"]] = d["id"]
     # Every evidence span at once: joining selectors per row is what makes queries slow.
     evidence: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
@@ -152,6 +158,8 @@ def load(select: Select) -> Model:
         a["labels"] = sorted(a["gaz"] | a["pref"] | a["alt"])
         for label in a["labels"]:
             keys[fold(label)].add(a["iri"])
+    for d in docs.values():  # the issuer by its agency name, as every other agency is shown
+        d["issuer"] = agencies[d["issuer_iri"]]["name"] if d["issuer_iri"] in agencies else ""
     return Model(docs, units, {u.rid: u for u in units.values()}, agencies, dict(keys), dict(evidence))
 
 

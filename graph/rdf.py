@@ -298,7 +298,7 @@ def _add_document(ctx: _Doc) -> None:
     if meta.get("date"):
         add(doc, ELI.date_document, Literal(str(meta["date"]), datatype=XSD.date))
     if meta.get("drafted_by"):
-        add(doc, DCTERMS.creator, ctx.agency(None, None, str(meta["drafted_by"])))
+        add(doc, DCTERMS.creator, ctx.agency(meta.get("drafted_by_id"), None, str(meta["drafted_by"])))
     if meta.get("jurisdiction"):
         add(doc, DCTERMS.spatial, ctx.place(None, None, str(meta["jurisdiction"])))
     if meta.get("level") in AGENCY_LEVELS:

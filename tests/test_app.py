@@ -397,7 +397,8 @@ def test_hostile_bureau_table_neutralizes_formulas(hostile_store):
     with open_kg(hostile_store, HOSTILE) as kg:
         rows = kg.agency_tasks("市版权局")
     table = ex.bureau_table(rows)
-    assert any(line[2].startswith("=HYPERLINK") for line in table[1:])  # the section title, as written
+    section = ex.BUREAU_HEADER.index("章节")
+    assert any(line[section].startswith("=HYPERLINK") for line in table[1:])  # the section title, as written
     for line in csv.reader(io.StringIO(ex.to_csv(table))):
         assert all(not cell.startswith(("=", "+", "-", "@")) for cell in line)
 
@@ -444,3 +445,19 @@ def test_an_admin_server_rebuilds_a_stale_store_and_offers_reload(monkeypatch, t
     assert _version(at) != "v000001"
     at.button(key="reload").click().run()
     ok(at)
+
+
+def test_in_a_corpus_my_bureau_names_each_document_and_filters_by_year(monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for stem, year, task in (("plan-a", 2021, "做好甲事"), ("plan-b", 2023, "做好乙事")):
+        (corpus / f"{stem}.txt").write_text(f"{stem}规划\n一、任务\n（一）保护\n1.{task}。（牵头单位：市版权局）\n", encoding="utf-8")
+        (corpus / f"{stem}.toml").write_text(f'jurisdiction = "广州市"\nperiod_start = {year}\ndrafted_by = "市商务局"\n',
+                                              encoding="utf-8")
+    at = ok(_app(monkeypatch, tmp_path / "data", corpus, agency="市版权局"))
+    table = at.dataframe[0].value
+    assert sorted(zip(table["文件标题"], table["年份"], table["发文单位"], table["任务"])) == [
+        ("plan-a规划", 2021, "广州市商务局", "做好甲事"), ("plan-b规划", 2023, "广州市商务局", "做好乙事")]
+    at.selectbox(key="bureau_year").set_value(2023).run()
+    assert list(ok(at).dataframe[0].value["任务"]) == ["做好乙事"]
+    assert "plan-b规划" in unescape_md(texts(at))  # the task's caption names its document

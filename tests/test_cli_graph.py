@@ -66,7 +66,7 @@ def test_agency_table_csv_json(data):
     assert table.returncode == 0 and "t42" in table.stdout and table.stderr == ""
     rows = list(csv.reader(io.StringIO(run("agency", "广州市市场监督管理局（知识产权局）", "--role", "lead",
                                            "--format", "csv", "--data", data).stdout)))
-    assert rows[0][:3] == ["文件", "部分", "章节"] and len(rows) == 42
+    assert rows[0][:6] == ["文件", "文件标题", "年份", "发文单位", "部分", "章节"] and len(rows) == 42
     listed = json.loads(run("agency", "市市场监管局", "--format", "json", "--data", data).stdout)
     assert sum(r["role"] == "lead" for r in listed) == 41
 
@@ -221,3 +221,28 @@ def test_sparql_update_needs_the_flag(tmp_path):
     r = run("sparql", insert, "--update", "--data", store)
     assert r.returncode == 0 and "updated" in r.stderr
     assert run("sparql", "ASK { <urn:x:a> rdfs:comment 'note' }", "--data", store).stdout.strip() == "true"
+
+
+def test_in_a_corpus_every_bureau_row_names_its_document_and_filters_by_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for stem, year, issuer, task in (("plan-a", 2021, "广州市科学技术局", "做好甲事"), ("plan-b", 2023, "广州市商务局", "做好乙事")):
+        (corpus / f"{stem}.txt").write_text(
+            f"{stem}规划\n一、任务\n（一）保护\n1.{task}。（牵头单位：市版权局，配合单位：市公安局）\n", encoding="utf-8")
+        (corpus / f"{stem}.toml").write_text(f'jurisdiction = "广州市"\nperiod_start = {year}\ndrafted_by = "{issuer}"\n',
+                                              encoding="utf-8")
+    store = tmp_path / "data"
+    assert run("build", str(corpus), "--data", str(store)).returncode == 0
+    rows = list(csv.reader(io.StringIO(run("agency", "市版权局", "--data", str(store), "--format", "csv").stdout)))
+    header = rows[0]
+    got = sorted((r[header.index("文件")], r[header.index("文件标题")], r[header.index("年份")], r[header.index("发文单位")],
+                  r[header.index("任务")]) for r in rows[1:])
+    assert got == [("plan-a", "plan-a规划", "2021", "广州市科学技术局", "做好甲事"),
+                   ("plan-b", "plan-b规划", "2023", "广州市商务局", "做好乙事")]
+    for flags, want in ((["--year", "2023"], ["做好乙事"]), (["--doc", "plan-a"], ["做好甲事"]),
+                        (["--issuer", "市科技局"], ["做好甲事"]), (["--year", "2019"], [])):
+        out = run("agency", "市版权局", "--data", str(store), "--format", "json", *flags)
+        assert [r["title"] for r in json.loads(out.stdout)] == want, flags
+    docs = json.loads(run("documents", "--data", str(store), "--format", "json").stdout)
+    assert [(d["id"], d["year"], d["issuer"]) for d in docs] == [("plan-a", 2021, "广州市科学技术局"),
+                                                                 ("plan-b", 2023, "广州市商务局")]

@@ -174,3 +174,18 @@ def test_roles_have_distinct_labels_and_colours():
 
     assert list(ROLE_ZH) == list(ROLE_COLORS) == [r.value for r in ROLE_ORDER]
     assert len(set(ROLE_ZH.values())) == len(set(ROLE_COLORS.values())) == len(ROLE_ORDER)
+
+
+def test_every_app_view_has_a_cli_twin():
+    import ast
+
+    from graph.cli import parser
+    from graph.views.links import CLI_TWIN, VIEWS
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "app.py").read_text(encoding="utf-8"))
+    (render,) = [n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 and any(getattr(t, "id", None) == "RENDER" for t in n.targets)]
+    drawn = [k.value for k in render.keys]
+    assert drawn == list(VIEWS) == list(CLI_TWIN)
+    commands = next(a for a in parser()._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    assert [v for v in VIEWS if CLI_TWIN[v] not in commands] == []

@@ -405,7 +405,8 @@ DANGEROUS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)"]
 def test_csv_and_xlsx_neutralize_formulas(kg):
     rows = kg.agency_tasks("市版权局")
     table = bureau_table(rows)
-    assert table[0][:3] == ["文件", "部分", "章节"] and len(table) == len(rows) + 1
+    assert table[0][:6] == ["文件", "文件标题", "年份", "发文单位", "部分", "章节"] and len(table) == len(rows) + 1
+    assert table[1][1:4] == ["广州市知识产权保护和运用“十四五”规划", 2021, "广州市市场监督管理局"]  # every row names its document
     table.append(["x", *DANGEROUS])
     text = to_csv(table)
     for cell in DANGEROUS:

@@ -87,19 +87,42 @@ def _load_agency_counts(kg) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["total"], r["agency"], r["iri"]))
 
 
-def agency_tasks(kg, name: str, roles: Iterable[str] | None = None) -> list[dict]:
+def agency_tasks(kg, name: str, roles: Iterable[str] | None = None, *, doc: str | None = None,
+                 year: int | None = None, issuer: str | None = None) -> list[dict]:
     """Return the units an agency carries a role in, in document order, with the clause as evidence.
 
     Rows: task (record id), iri, doc, part, section (record ids), part_title,
     section_title, number, kind, title, role, name_as_written, clause (its quote),
     span ([start, end] of the clause in the document text), name_span, partners
     ([{agency, iri, role}] of the other agencies on the unit), clauses (every clause
-    giving the agency this role there, when more than one).
+    giving the agency this role there, when more than one), and the document's
+    doc_title, year and issuer. ``doc`` (id or title), ``year`` and ``issuer`` (any
+    name of the issuing agency) keep the rows of matching documents.
     """
     kg.version()
     roles = check_roles(roles)
     agency = kg.resolve_agency(name)["iri"]
-    return [dict(r) for r in _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_tasks(kg, agency, roles))]
+    rows = _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_tasks(kg, agency, roles))
+    keep = documents_matching(kg, doc=doc, year=year, issuer=issuer)
+    return [dict(r) for r in rows if keep is None or r["doc"] in keep]
+
+
+def documents_matching(kg, *, doc: str | None = None, year: int | None = None, issuer: str | None = None):
+    """Return the ids of the documents matching every filter given, None when none is given."""
+    if doc is None and year is None and issuer is None:
+        return None
+    model = kg.model()
+    issuers = None
+    if issuer:
+        issuers = set(model.keys.get(fold(issuer), ()))
+        try:
+            issuers.add(resolve_agency(kg, issuer)["iri"])  # an alias the gazetteer knows: 市科技局
+        except UnknownAgency:
+            pass
+    return {d["id"] for d in model.docs.values()
+            if (doc is None or doc in (d["id"], d["title"], d["iri"]))
+            and (year is None or d.get("year") == int(year))
+            and (issuers is None or d.get("issuer_iri") in issuers or d.get("issuer") == issuer)}
 
 
 def _recent(kg, key: tuple, make, keep: int = 128):
@@ -141,8 +164,10 @@ def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
         role = r["roleNode"].rsplit("#", 1)[-1]
         row = grouped.get((u.iri, role))
         if row is None:
+            d = model.docs[u.doc]
             row = grouped[(u.iri, role)] = {
-                "task": u.rid, "iri": u.iri, "doc": u.doc, **unit_place(kg.model(), u), "number": u.number,
+                "task": u.rid, "iri": u.iri, "doc": u.doc, "doc_title": d["title"], "year": d.get("year"),
+                "issuer": d.get("issuer", ""), **unit_place(kg.model(), u), "number": u.number,
                 "kind": u.kind, "title": u.title, "role": role, "partners": set(), "clauses": {}}
         if r["att"] not in row["clauses"]:
             span = evidence_span(kg.model(), r["clause"], r["g"])
@@ -204,21 +229,25 @@ def check_roles(roles) -> tuple[str, ...]:
     return tuple(r for r in ROLES if r in roles)
 
 
-BUREAU_HEADER = ["文件", "部分", "章节", "编号", "任务", "职责", "原文写法", "其他单位", "责任条款", "任务编号"]
+BUREAU_HEADER = ["文件", "文件标题", "年份", "发文单位", "部分", "章节", "编号", "任务", "职责", "原文写法", "其他单位",
+                 "责任条款", "任务编号"]
 
 
-def bureau_table(rows: Sequence[Mapping]) -> list[list[str]]:
+def bureau_table(rows: Sequence[Mapping]) -> list[list]:
     """Return a bureau's 分工表 from `agency_tasks` rows: a header, then one line per unit and role.
 
-    >>> bureau_table([])[0][:3]
-    ['文件', '部分', '章节']
+    Every line names its document: id, title, year (a number) and issuer.
+
+    >>> bureau_table([])[0][:5]
+    ['文件', '文件标题', '年份', '发文单位', '部分']
     """
     out = [list(BUREAU_HEADER)]
     for r in rows:
         number = r.get("number") or ""
         if r.get("kind") == "measure":
             number = f"（{number}）"
-        out.append([str(r.get("doc") or ""), str(r.get("part_title") or ""), str(r.get("section_title") or ""),
+        out.append([str(r.get("doc") or ""), str(r.get("doc_title") or ""), r.get("year") or "",
+                    str(r.get("issuer") or ""), str(r.get("part_title") or ""), str(r.get("section_title") or ""),
                     str(number), str(r.get("title") or ""), ROLE_ZH.get(r.get("role"), str(r.get("role") or "")),
                     str(r.get("name_as_written") or ""), partner_text(r.get("partners") or ()),
                     str(r.get("clause") or ""), str(r.get("task") or "")])
@@ -245,16 +274,28 @@ class Bureau:
         return bureau_table(self.rows)
 
 
-def bureau(kg, name: str, roles: Iterable[str] | None = None) -> Bureau:
+def bureau(kg, name: str, roles: Iterable[str] | None = None, **documents) -> Bureau:
     """Return the My bureau view of an agency (any name or alias); `policykg agency NAME` is its twin.
 
     Raises UnknownAgency, with suggestions, when no agency has that name. No roles: no rows.
+    ``documents``: the ``doc``, ``year`` and ``issuer`` filters of `agency_tasks`.
     """
     agency = resolve_agency(kg, name)
     roles = check_roles(roles) if roles is None or list(roles) else ()
-    rows = tuple(agency_tasks(kg, agency["iri"], roles)) if roles else ()
+    rows = tuple(agency_tasks(kg, agency["iri"], roles, **documents)) if roles else ()
     partners = tuple({"单位 agency": p["agency"], "共同任务 shared tasks": p["shared_tasks"],
                       "其职责 their roles": "、".join(f"{ROLE_ZH[r]} {n}" for r, n in p["roles"].items())}
                      for p in coassigned(kg, agency["iri"]))
     return Bureau(agency, rows, len({r["task"] for r in rows}),
                   tuple((r, sum(1 for x in rows if x["role"] == r)) for r in ROLES), partners)
+
+
+DOCUMENT_FILTERS = {"doc": "文件 Document", "year": "年份 Year", "issuer": "发文单位 Issuer"}
+
+
+def document_filters(kg) -> dict[str, dict]:
+    """Return what the doc, year and issuer filters of `agency_tasks` can be set to: filter → {value: label}."""
+    docs = sorted(kg.model().docs.values(), key=lambda d: d["id"])
+    return {"doc": {d["id"]: d["title"] for d in docs},
+            "year": {y: str(y) for y in sorted({d["year"] for d in docs if d.get("year")})},
+            "issuer": {i: i for i in sorted({d["issuer"] for d in docs if d.get("issuer")})}}

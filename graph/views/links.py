@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .network import ROLE_MODES as NET_MODES  # bipartite, collaboration, tasks
+
 VIEWS = ("overview", "bureau", "task", "network", "query", "export", "upload")
-NET_MODES = ("bipartite", "collaboration", "tasks")
+# Each app view's CLI twin: the command that prints what the view shows.
+CLI_TWIN = {"overview": "outline", "bureau": "agency", "task": "task", "network": "network", "query": "sparql",
+            "export": "export", "upload": "upload"}
 
 
 def state_from_url(params: Mapping[str, str]) -> dict:

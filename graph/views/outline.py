@@ -19,7 +19,8 @@ def documents(kg) -> list[dict]:
     indicators = defaultdict(int)
     for row in kg.indicators():
         indicators[row["doc"]] += 1
-    return [{"id": d["id"], "title": d["title"], "jurisdiction": d["jurisdiction"], "iri": d["iri"],
+    return [{"id": d["id"], "title": d["title"], "jurisdiction": d["jurisdiction"], "year": d.get("year"),
+             "issuer": d.get("issuer", ""), "iri": d["iri"],
              "tasks": counts[d["id"]]["task"], "measures": counts[d["id"]]["measure"],
              "boxes": counts[d["id"]]["box"], "indicators": indicators[d["id"]]}
             for d in model.docs.values()]
