@@ -72,27 +72,30 @@ _PHRASE = re.compile(rf"[^\W_]+(?:(?<={_LATIN})[-/._:#+](?={_LATIN})[^\W_]+)*")
 # --------------------------------------------------------------------------- terms
 
 
-def fold(text: str) -> str:
-    """Return the text compared: NFKC and lower case per character, so every offset stays."""
-    out = []
-    for c in text:
+class _Folds(dict):
+    """Each character's fold, worked out the first time it is met (`str.translate` asks by code point)."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
         f = unicodedata.normalize("NFKC", c)
         f = f if len(f) == 1 else c
         lo = f.lower()
-        out.append(lo if len(lo) == 1 else f)
-    return "".join(out)
+        self[code] = folded = lo if len(lo) == 1 else f
+        return folded
 
 
-def _words(run: str) -> tuple[list[str], set[int]]:
-    """Return every dictionary word in a Han run (jieba's DAG) and the offsets they cover."""
+_FOLDS = _Folds()
+
+
+def fold(text: str) -> str:
+    """Return the text compared: NFKC and lower case per character, so every offset stays."""
+    return text.translate(_FOLDS)
+
+
+def _words(run: str) -> list[str]:
+    """Return every dictionary word in a Han run, wherever it starts (jieba's DAG, the project's dictionary)."""
     dag = segment.tokenizer().get_DAG(run)
-    words, covered = [], set()
-    for k in range(len(run)):
-        for j in dag[k]:
-            if j > k:
-                words.append(run[k:j + 1])
-                covered.update(range(k, j + 1))
-    return words, covered
+    return [run[k:j + 1] for k in range(len(run)) for j in dag[k] if j > k]
 
 
 def terms(text: str) -> list[str]:
@@ -102,8 +105,7 @@ def terms(text: str) -> list[str]:
         if m.group(2):
             out.append(m.group(2))
         else:
-            words, _ = _words(m.group(1))
-            out.extend(words)
+            out.extend(_words(m.group(1)))
             out.extend(m.group(1))
     return out
 
@@ -296,6 +298,7 @@ class Index:
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("version", version), ("schema", str(SCHEMA))])
         conn.executemany("INSERT INTO docs VALUES (?, ?)", [(d["id"], d["title"]) for d in model.docs.values()])
         units, fts, vocab = [], [], set()
+        name_terms: dict[str, list[str]] = {}  # agencies repeat from unit to unit
         for i, u in enumerate(model.units.values(), start=1):
             place = unit_place(model, u)
             text = texts[u.iri]
@@ -306,7 +309,10 @@ class Index:
             units.append((i, u.rid, fold(u.rid), u.doc, u.order, u.kind, u.number, u.title, fold(key),
                           place["part"], place["part_title"], place["section"], place["section_title"],
                           text, fold(text), fold("\n".join(names)), json.dumps(agencies, ensure_ascii=False)))
-            row = (terms(u.title), terms(text), terms(" ".join(names)), terms(key))
+            joined = " ".join(names)
+            if joined not in name_terms:
+                name_terms[joined] = terms(joined)
+            row = (terms(u.title), terms(text), name_terms[joined], terms(key))
             vocab.update(*row)
             fts.append((i, *(" ".join(r) for r in row)))
         conn.executemany(f"INSERT INTO units VALUES ({', '.join('?' * 17)})", units)
@@ -361,35 +367,46 @@ class Index:
         if None in wanted:
             return []  # a character or a run no unit has
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(wanted))
-        sql = (f"SELECT u.*, bm25(fts, {', '.join(map(str, WEIGHTS))}) AS score FROM fts JOIN units u ON u.id = fts.rowid "
-               "WHERE fts MATCH ?" + (" AND u.doc = ?" if doc is not None else ""))
-        with self._lock:
-            cur = self._conn.execute(sql, (match, doc) if doc is not None else (match,))
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        conds, params = ["fts MATCH ?"], [match]
+        if doc is not None:
+            conds.append("u.doc = ?")
+            params.append(doc)
+        for rid in ids:
+            conds.append("u.frid = ?")
+            params.append(rid)
+        for p in words:  # the substring test; a phrase with a Latin end also wants whole runs, checked below
+            conds.append("(instr(u.ftext, ?) > 0 OR instr(u.fnames, ?) > 0 OR u.fkey = ?)")
+            params += [p, p, p]
         patterns = [occurrence(p) for p in words]
-        kept = []
-        for r in rows:
-            if any(r["frid"] != rid for rid in ids):
-                continue
-            where = set()
+        bounded = [(p, pat) for p, pat in zip(words, patterns) if re.match(_LATIN, p) or re.search(f"{_LATIN}$", p)]
+        sql = (f"SELECT u.id, round(bm25(fts, {', '.join(map(str, WEIGHTS))}), 6) AS rank, u.ord, u.ftext, u.fnames, u.fkey "
+               f"FROM fts JOIN units u ON u.id = fts.rowid WHERE {' AND '.join(conds)} ORDER BY rank, u.ord")
+        if not bounded:
+            sql = sql.replace("u.ftext, u.fnames, u.fkey", "NULL, NULL, NULL") + f" LIMIT {-1 if limit is None else int(limit)}"
+        with self._lock:
+            found = self._conn.execute(sql, params).fetchall()
+        if bounded:
+            found = [r for r in found
+                     if all(pat.search(r[3]) or pat.search(r[4]) or p == r[5] for p, pat in bounded)][:limit]
+        ranks = {r[0]: r[1] for r in found}
+        with self._lock:
+            cur = self._conn.execute(f"SELECT * FROM units WHERE id IN ({', '.join('?' * len(ranks))})", list(ranks))
+            names = [d[0] for d in cur.description]
+            rows = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+        hits = []
+        for uid, rank in ranks.items():
+            r = rows[uid]
+            where = {"id"} if ids else set()
             for p, pat in zip(words, patterns):
-                found = {"text"} if pat.search(r["ftext"]) else set()
+                if pat.search(r["ftext"]):
+                    where.add("text")
                 if pat.search(r["fnames"]):
-                    found.add("agency")
+                    where.add("agency")
                 if p == r["fkey"]:
-                    found.add("id")
-                if not found:
-                    break
-                where |= found
-            else:
-                if ids:
                     where.add("id")
-                r["rank"] = round(r["score"], 6)
-                r["where"] = tuple(w for w in ("text", "agency", "id") if w in where)
-                kept.append(r)
-        kept.sort(key=lambda r: (r["rank"], r["ord"]))
-        return [self._hit(r, patterns) for r in kept[:limit]]
+            r["rank"], r["where"] = rank, tuple(w for w in ("text", "agency", "id") if w in where)
+            hits.append(self._hit(r, patterns))
+        return hits
 
     def _parse(self, query: str) -> tuple[list[str], list[str]]:
         """Return the query's whole record ids and its phrases; QueryError when it has no word."""
