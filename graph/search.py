@@ -379,10 +379,11 @@ class Index:
             params += [p, p, p]
         patterns = [occurrence(p) for p in words]
         bounded = [(p, pat) for p, pat in zip(words, patterns) if re.match(_LATIN, p) or re.search(f"{_LATIN}$", p)]
-        sql = (f"SELECT u.id, round(bm25(fts, {', '.join(map(str, WEIGHTS))}), 6) AS rank, u.ord, u.ftext, u.fnames, u.fkey "
+        fields = "u.ftext, u.fnames, u.fkey" if bounded else "NULL, NULL, NULL"  # SQL alone decides when not bounded
+        sql = (f"SELECT u.id, round(bm25(fts, {', '.join(map(str, WEIGHTS))}), 6) AS rank, u.ord, {fields} "
                f"FROM fts JOIN units u ON u.id = fts.rowid WHERE {' AND '.join(conds)} ORDER BY rank, u.ord")
         if not bounded:
-            sql = sql.replace("u.ftext, u.fnames, u.fkey", "NULL, NULL, NULL") + f" LIMIT {-1 if limit is None else int(limit)}"
+            sql += f" LIMIT {-1 if limit is None else int(limit)}"
         with self._lock:
             found = self._conn.execute(sql, params).fetchall()
         if bounded:
