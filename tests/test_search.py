@@ -302,6 +302,22 @@ def test_without_a_cache_folder_the_index_lives_in_memory(tmp_path, made_data):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
 
 
+def test_a_remote_endpoint_is_searched_from_memory_as_the_embedded_store(tmp_path, made):
+    from servers import start_oxigraph, stop
+
+    corpus = write_corpus(tmp_path / "corpus")
+    pid, base = start_oxigraph(tmp_path / "oxigraph")
+    try:
+        build([corpus], tmp_path / "remote-data", base)
+        with open_kg(tmp_path / "remote-data", corpus=None, endpoint=base) as remote:
+            assert remote.backend.cache_dir is None
+            for query in ("知识产权质押", "市版权局", "alpha/t3"):
+                assert search(remote, query, limit=None) == search(made, query, limit=None), query
+    finally:
+        stop(pid)
+    assert not list(tmp_path.rglob("search-*"))  # the index of a remote store stays in memory
+
+
 # --------------------------------------------------------------------------- the CLI twin
 
 
