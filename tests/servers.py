@@ -19,7 +19,16 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["free_port", "oxigraph_binary", "start_oxigraph", "start_process", "stop"]
+__all__ = [
+    "free_port",
+    "oxigraph_binary",
+    "start_oxigraph",
+    "start_process",
+    "start_virtuoso",
+    "stop",
+    "virtuoso_binary",
+    "virtuoso_sql",
+]
 
 # What start_process() made, by pid: stop() reaps the process and removes its log.
 _STARTED: dict[int, tuple[subprocess.Popen, Path]] = {}
@@ -140,3 +149,86 @@ def start_oxigraph(location: str | os.PathLike[str], timeout: float = 15.0) -> t
     base = f"http://127.0.0.1:{port}"
     cmd = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
     return start_process(cmd, port, base + "/", timeout), base
+
+
+# Debian's virtuoso-opensource (tests/run.sh installs it): the server and its isql client.
+_VIRTUOSO_INSTALL = "apt-get install virtuoso-opensource (tests/run.sh does)"
+
+
+def virtuoso_binary(name: str = "virtuoso-t") -> str:
+    """Return the path of a Virtuoso program (`virtuoso-t`, `isql-vt`), or fail with how to get it."""
+    found = shutil.which(name) or (f"/usr/bin/{name}" if os.access(f"/usr/bin/{name}", os.X_OK) else None)
+    if not found:
+        raise RuntimeError(f"{name} is not installed: {_VIRTUOSO_INSTALL}")
+    return found
+
+
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CaseMode = 2
+CheckpointInterval = 0
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = {db}
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {db}/www
+ServerThreads = 10
+MaxClientConnections = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = {max_rows}
+MaxQueryExecutionTime = 60
+"""
+
+
+def start_virtuoso(
+    folder: str | os.PathLike[str], timeout: float = 40.0, *, max_rows: int = 1_000_000
+) -> tuple[int, str, int]:
+    """Start Virtuoso 7 (`virtuoso-t`) with a fresh database in `folder`, on free loopback ports.
+
+    Writes `folder`/virtuoso.ini (SQL and HTTP ports, ResultSetMaxRows = `max_rows`) and waits
+    until /sparql answers. Return (pid, base URL of its HTTP port, its SQL port for isql);
+    the database user is dba with password dba. Stop it with `stop(pid)`.
+    """
+    db = Path(folder).resolve()
+    (db / "www").mkdir(parents=True, exist_ok=True)
+    sql_port, http_port = free_port(), free_port()
+    while http_port == sql_port:
+        http_port = free_port()
+    ini = db / "virtuoso.ini"
+    ini.write_text(_VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port, max_rows=max_rows))
+    base = f"http://127.0.0.1:{http_port}"
+    cmd = [virtuoso_binary(), "+foreground", "+configfile", str(ini)]
+    pid = start_process(cmd, http_port, base + "/sparql?query=ASK%20%7B%7D", timeout, cwd=db)
+    return pid, base, sql_port
+
+
+def virtuoso_sql(sql_port: int, statement: str, *, user: str = "dba", password: str = "dba") -> str:
+    """Run one SQL statement through `isql-vt` on Virtuoso's SQL port; return its output or fail with it."""
+    done = subprocess.run(
+        [virtuoso_binary("isql-vt"), f"127.0.0.1:{sql_port}", user, password, f"exec={statement}"],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+    )
+    out = done.stdout + done.stderr
+    if done.returncode != 0 or "*** Error" in out:
+        raise RuntimeError(f"isql-vt {statement!r} failed ({done.returncode}): {' '.join(out.split())[-400:]}")
+    return out
