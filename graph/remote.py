@@ -95,7 +95,6 @@ class RemoteEndpoint:
         urls = [u for u in (query_url, update_url, gsp_url) if u]
         self.virtuoso = any(u.startswith(VIRTUOSO) for u in urls)
         self.user = user if user is not None else os.environ.get(USER_ENV) or None
-        self._digest: _SigningDigest | None = None
         handlers: list[urllib.request.BaseHandler] = []
         if self.user:
             secret = password if password is not None else os.environ.get(PASSWORD_ENV, "")
@@ -103,8 +102,7 @@ class RemoteEndpoint:
             for url in urls:
                 logins.add_password(None, _wire(url), self.user, secret)
             # Digest is tried first when a server offers both (Virtuoso offers digest only).
-            self._digest = _SigningDigest(logins)
-            handlers = [self._digest, urllib.request.HTTPBasicAuthHandler(logins)]
+            handlers = [_SigningDigest(logins), urllib.request.HTTPBasicAuthHandler(logins)]
         self._opener = urllib.request.build_opener(*handlers)
         self._probed: set[str] = set()  # the paths logged into before a request with a body
 
