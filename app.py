@@ -23,14 +23,15 @@ from graph.views import export as export_view
 from graph.views import links
 from graph.views import network as network_view
 from graph.views import outline as outline_view
+from graph.views import search as search_view
 from graph.views import sparql as sparql_view
 from graph.views import task as task_view
 from graph.views import upload as upload_view
 from graph.viz import file_stem, md_escape
 
 CONFIG = q.AppSettings.from_env(Path(__file__).resolve().parent)
-VIEWS = dict(zip(links.VIEWS, ("总览 Overview", "我的单位 My bureau", "任务 Task", "网络 Network", "查询 Query",
-                               "导出 Export", "上传文件 Upload"), strict=True))
+VIEWS = dict(zip(links.VIEWS, ("总览 Overview", "我的单位 My bureau", "任务 Task", "搜索 Search", "网络 Network",
+                               "查询 Query", "导出 Export", "上传文件 Upload"), strict=True))
 ROLE_LABEL = {r: task_view.role_label(r) for r in q.ROLES}
 NET_MODES = dict(zip(links.NET_MODES, ("单位 ↔ 任务 agencies ↔ tasks", "单位协作 agency collaboration",
                                       "任务关联 task connections"), strict=True))
@@ -259,6 +260,30 @@ def view_task(kg: q.KG) -> None:
             st.caption(md_escape("；".join(c["reasons"])))
 
 
+def view_search(kg: q.KG) -> None:
+    """Full-text search over every unit's text, agencies and id (`policykg search`)."""
+    text = st.text_input("搜索任务 Search tasks: 词语、单位或编号 words, agency or id", key="search_q",
+                         placeholder="如 知识产权质押 / 市版权局 / t12", persist_state="session")
+    if not text.strip():
+        return
+    try:
+        hits = kg.search(text, limit=100)
+    except q.QueryError as exc:
+        st.warning(md_escape(str(exc)))
+        return
+    st.caption(f"{len(hits)} 条结果 hits" + ("（最多 100 at most 100）" if len(hits) == 100 else ""))
+    for h in hits:
+        with st.container(border=True):
+            label = outline_view.unit_label({"kind": h.kind, "number": h.number, "title": h.title})
+            if h.kind in ("task", "measure"):
+                link(label, f"hit-{h.id}", "task", task=h.id)
+            else:
+                st.markdown(f"**{md_escape(label)}**")
+            where = " › ".join(x for x in (h.doc_title, h.part_title, h.section_title) if x)
+            st.caption(md_escape(f"{where} · {search_view.agency_text(h)}" if h.agencies else where))
+            st.markdown("".join(f"**{md_escape(t)}**" if hit else md_escape(t) for t, hit in h.snippet))
+
+
 def view_network(kg: q.KG) -> None:
     choices = network_view.filter_choices(kg)
     mode = st.radio("视图 View", list(NET_MODES), key="net_mode", horizontal=True, format_func=NET_MODES.get,
@@ -308,10 +333,10 @@ def view_query(kg: q.KG) -> None:
                  on_change=lambda: st.session_state.update(sparql=q.canned_query(st.session_state["canned"]))
                  if st.session_state.get("canned") else None)
     st.session_state.setdefault("sparql", q.canned_query(next(iter(canned))) if canned else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
-    text = st.text_area("SPARQL（只读 read-only）", key="sparql", height=220)
+    text = st.text_area("SPARQL（只读 read-only）", key="sparql", height=220, persist_state="session")
     c1, c2 = st.columns(2)
-    limit = c1.number_input("最多行数 Row limit", 1, 100_000, 1000, key="sparql_limit")
-    timeout = c2.number_input("时限（秒）Time limit (s)", 1.0, 120.0, 10.0, key="sparql_timeout")
+    limit = c1.number_input("最多行数 Row limit", 1, 100_000, 1000, key="sparql_limit", persist_state="session")
+    timeout = c2.number_input("时限（秒）Time limit (s)", 1.0, 120.0, 10.0, key="sparql_timeout", persist_state="session")
     if st.button("运行 Run", key="run-sparql", type="primary"):  # never allow_service: the page calls no server
         st.session_state["sparql_result"] = sparql_view.try_sparql(kg, text, limit=int(limit), timeout=float(timeout))
     kind, result = st.session_state.get("sparql_result") or (None, None)
@@ -380,8 +405,8 @@ def view_upload(kg: q.KG) -> None:
         st.success(md_escape(f"{target.name} added; the store is rebuilt"))
 
 
-RENDER = {"overview": view_overview, "bureau": view_bureau, "task": view_task, "network": view_network,
-          "query": view_query, "export": view_export, "upload": view_upload}
+RENDER = {"overview": view_overview, "bureau": view_bureau, "task": view_task, "search": view_search,
+          "network": view_network, "query": view_query, "export": view_export, "upload": view_upload}
 
 
 def main() -> None:

@@ -83,7 +83,7 @@ def open_backend(data_dir=None, endpoint=None) -> Backend:
     from .remote import RemoteEndpoint
 
     if isinstance(endpoint, str):
-        endpoint = RemoteEndpoint.oxigraph(endpoint)
+        endpoint = RemoteEndpoint.from_url(endpoint)
     return RemoteBackend(endpoint)
 
 

@@ -43,8 +43,8 @@ def _common() -> argparse.ArgumentParser:
     g.add_argument("--corpus", metavar="DIR", default="corpus",
                    help="folder to build the store from when it is missing (default ./corpus)")
     g.add_argument("--endpoint", metavar="URL",
-                   help="a SPARQL server instead of the embedded store (Oxigraph layout: URL/query, URL/update, "
-                        "URL/store)")
+                   help="a SPARQL server instead of the embedded store: an Oxigraph server's base URL "
+                        "(URL/query, URL/update, URL/store) or virtuoso+http://HOST:PORT for Virtuoso 7")
     g.add_argument("--query-url", metavar="URL", help="SPARQL query endpoint (overrides --endpoint)")
     g.add_argument("--update-url", metavar="URL", help="SPARQL update endpoint")
     g.add_argument("--gsp-url", metavar="URL", help="Graph Store Protocol endpoint (for build)")
@@ -205,7 +205,7 @@ def _endpoint(args):
     from graph.remote import RemoteEndpoint
 
     if args.endpoint:
-        ep = RemoteEndpoint.oxigraph(args.endpoint)
+        ep = RemoteEndpoint.from_url(args.endpoint)
         return RemoteEndpoint(args.query_url or ep.query_url, args.update_url or ep.update_url,
                               args.gsp_url or ep.gsp_url)
     return RemoteEndpoint(args.query_url, args.update_url, args.gsp_url)

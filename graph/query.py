@@ -47,6 +47,7 @@ from .views import agency as agency_view
 from .views import export as export_view
 from .views import network as network_view
 from .views import outline as outline_view
+from .views import search as search_view
 from .views import sparql as sparql_view
 from .views import task as task_view
 
@@ -216,3 +217,4 @@ class KG:
     subgraph = export_view.subgraph
     export = export_view.export
     sparql = sparql_view.sparql
+    search = search_view.search

@@ -118,12 +118,7 @@ class RemoteEndpoint:
 
     @classmethod
     def oxigraph(cls, base_url: str, *, timeout: float = 30.0) -> RemoteEndpoint:
-        """Return the endpoint of an Oxigraph server: ``B/query``, ``B/update``, ``B/store``.
-
-        A ``virtuoso+`` URL goes to `from_url`, as graph.cli hands every ``--endpoint`` here.
-        """
-        if base_url.startswith(VIRTUOSO):
-            return cls.from_url(base_url, timeout=timeout)
+        """Return the endpoint of an Oxigraph server: ``B/query``, ``B/update``, ``B/store``."""
         return cls(*cls._oxigraph_urls(base_url), timeout=timeout)
 
     @staticmethod

@@ -461,3 +461,31 @@ def test_in_a_corpus_my_bureau_names_each_document_and_filters_by_year(monkeypat
     at.selectbox(key="bureau_year").set_value(2023).run()
     assert list(ok(at).dataframe[0].value["任务"]) == ["做好乙事"]
     assert "plan-b规划" in unescape_md(texts(at))  # the task's caption names its document
+
+
+def test_search_finds_units_highlights_the_words_and_opens_a_task(app):
+    at = ok(app(view="search"))
+    at.text_input(key="search_q").set_value("知识产权质押").run()
+    ok(at)
+    hits = [b for b in at.button if b.key and b.key.startswith("hit-")]
+    assert hits, "no hit for 知识产权质押"
+    assert any("**知识产权质押**" in m.value for m in at.markdown)  # the words found, in bold
+    assert at.query_params == {"view": "search", "q": "知识产权质押"}
+    hits[0].click().run()
+    assert ok(at).session_state["view"] == "task"
+    assert at.query_params == {"task": hits[0].key[len("hit-"):]}
+
+
+def test_search_deep_link_and_a_query_without_words(app):
+    at = ok(app(view="search", q="市版权局"))
+    assert [b for b in at.button if b.key and b.key.startswith("hit-")]
+    at.text_input(key="search_q").set_value("，。").run()
+    assert ok(at).warning
+
+
+def test_the_query_view_keeps_the_users_text_across_views(app):
+    at = ok(app(view="query"))
+    at.text_area(key="sparql").set_value("SELECT ?s WHERE { ?s a eli:LegalResource }").run()
+    at.radio(key="view").set_value("overview").run()
+    at.radio(key="view").set_value("query").run()
+    assert ok(at).text_area(key="sparql").value == "SELECT ?s WHERE { ?s a eli:LegalResource }"

@@ -170,6 +170,7 @@ VIEWS = [
     ("overview", "", "广州市知识产权保护和运用“十四五”规划"),
     ("my-bureau", f"agency={quote('市版权局')}", "广州市版权局"),
     ("task", f"task={quote(SEED + '/t1')}", "完善知识产权法规规章"),
+    ("search", f"view=search&q={quote('知识产权质押')}", "知识产权质押"),
     ("network", "view=network", "中心性 Centrality"),
     ("query", "view=query", "示例查询 Example queries"),
     ("export", "view=export", "范围 Subgraph"),
@@ -233,6 +234,7 @@ HOSTILE_VIEWS = {  # query → markup that must show as text there
     "": EVIL + "规划",
     f"agency={quote(EVIL)}": EVIL,
     "task=hostile-plan/t1": "建设" + EVIL + "平台",
+    f"view=search&q={quote('平台')}": EVIL,
     "view=network": None,
     "view=export": None,
 }
@@ -279,6 +281,7 @@ LINK_VIEWS = {  # query → text from the document that must show there, literal
     f"agency={quote(URL_AGENCY)}": URL_AGENCY,
     f"agency={quote('市版权局')}": LINK_TASK,
     "task=hostile-plan/t4": LINK_TASK,
+    f"view=search&q={quote('链接')}": "[x](http://evil.invalid/a)图片![x](http://evil.invalid/b.png)",
     "view=network": None,
     "view=query": None,
     "view=export": None,

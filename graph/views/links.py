@@ -1,6 +1,6 @@
 """Deep links: what the address bar says about the view shown, and the view state it opens.
 
-`state_from_url` turns ``?agency=市版权局``, ``?task=<id>``, ``?view=network&mode=…&limit=…``
+`state_from_url` turns ``?agency=市版权局``, ``?task=<id>``, ``?view=search&q=质押``, ``?view=network&mode=…``
 into the views' selection; `url_for` gives the address of what is shown, so a link can be
 shared. Pure functions of plain dicts: the app reads and writes ``st.query_params`` with them.
 
@@ -16,10 +16,10 @@ from collections.abc import Mapping
 
 from .network import ROLE_MODES as NET_MODES  # bipartite, collaboration, tasks
 
-VIEWS = ("overview", "bureau", "task", "network", "query", "export", "upload")
+VIEWS = ("overview", "bureau", "task", "search", "network", "query", "export", "upload")
 # Each app view's CLI twin: the command that prints what the view shows.
-CLI_TWIN = {"overview": "outline", "bureau": "agency", "task": "task", "network": "network", "query": "sparql",
-            "export": "export", "upload": "upload"}
+CLI_TWIN = {"overview": "outline", "bureau": "agency", "task": "task", "search": "search", "network": "network",
+            "query": "sparql", "export": "export", "upload": "upload"}
 
 
 def state_from_url(params: Mapping[str, str]) -> dict:
@@ -28,6 +28,8 @@ def state_from_url(params: Mapping[str, str]) -> dict:
     for name in ("agency", "task"):
         if params.get(name):
             state[name] = params[name]
+    if params.get("q"):
+        state["search_q"] = params["q"]
     if params.get("mode") in NET_MODES:
         state["net_mode"] = params["mode"]
     if str(params.get("limit", "")).isdigit():
@@ -44,6 +46,8 @@ def url_for(view: str, state: Mapping) -> dict[str, str]:
         return {"agency": state["agency"]}
     if view == "task" and state.get("task"):
         return {"task": state["task"]}
+    if view == "search" and state.get("search_q"):
+        return {"view": view, "q": state["search_q"]}
     if view == "network":
         return {"view": view, "mode": state.get("net_mode", "bipartite"), "limit": str(state.get("net_limit", 300))}
     return {"view": view}
