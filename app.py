@@ -69,10 +69,12 @@ def warm_network(kg: q.KG, delay: float = 2.0) -> None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def network_page(store: str, version: str, mode: str, filters: tuple, min_weight: int, limit: int, _kg: q.KG):
-    """Return (HTML page, centrality rows, nodes drawn, nodes in view) of one network view, cached."""
+    """Return (HTML page, centrality rows, community rows, files, nodes drawn, nodes in view) of one view, cached."""
     view = network_view.network_view(_kg, mode, min_weight=min_weight, limit=limit, **dict(filters))
-    page = viz.render(view.graph, network_view.layout(_kg, mode), color_by="role" if mode == "bipartite" else "kind")
-    return page, list(view.centrality), view.drawn, view.total
+    page = viz.render(view.graph, network_view.layout(_kg, mode), color_by="role" if mode == "bipartite" else "kind",
+                      stats={r["node"]: r for r in view.centrality})
+    return (page, list(view.centrality), network_view.community_rows(view), network_view.files(view), view.drawn,
+            view.total)
 
 
 # --------------------------------------------------------------------------- navigation and deep links
@@ -298,8 +300,8 @@ def view_network(kg: q.KG) -> None:
         what = "共同任务 shared tasks" if mode == "collaboration" else "关联理由 shared reasons"
         min_weight = c6.slider(f"最小关联强度 Minimum link weight（{what}）", 1, 6, network_view.default_min_weight(mode),
                                key=f"net_min_{mode}", persist_state="session")
-    page, central, drawn, total = network_page(f"{CONFIG.data}|{CONFIG.corpus}", kg.version(), mode, filters,
-                                               min_weight, limit, kg)
+    page, central, groups, files, drawn, total = network_page(f"{CONFIG.data}|{CONFIG.corpus}", kg.version(), mode,
+                                                              filters, min_weight, limit, kg)
     left, right = st.columns([5, 2])
     with left:
         if total == 0:
@@ -324,6 +326,14 @@ def view_network(kg: q.KG) -> None:
                 r = movable[pick]
                 view, selection = ("bureau", {"agency": r["label"]}) if r["kind"] == "agency" else ("task", {"task": r["rid"]})
                 st.button("前往 Go", key="net-go", on_click=go, args=(view,), kwargs=selection)
+    if groups:
+        st.markdown(f"**社区 Communities**（{len(groups)}，Louvain）")
+        st.dataframe(groups, hide_index=True, width="stretch")
+    if central:
+        with st.expander(f"全部中心性 Every node's centrality（{len(central)}）"):
+            st.dataframe(network_view.centrality_rows(central), hide_index=True, width="stretch",
+                         column_config={"介数": st.column_config.NumberColumn("介数 betweenness", format="%.4f")})
+        downloads([(label, data, name, media) for label, data, name, media in files])
 
 
 def view_query(kg: q.KG) -> None:

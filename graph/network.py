@@ -513,8 +513,9 @@ def connected_tasks(G: nx.MultiDiGraph, task: str, kinds: Iterable[str] | None =
 def collaboration(G: nx.MultiDiGraph, roles: Iterable[str] | None = None) -> nx.Graph:
     """Return the agency collaboration network: agencies linked when assigned to the same task.
 
-    Edges carry ``weight`` (shared tasks) and ``tasks`` (their node keys, sorted); nodes carry
-    ``label``, ``level``, ``agency_kind``, ``tasks`` (count) and a count per role.
+    Edges carry ``weight`` (shared tasks), ``tasks`` (their node keys, sorted) and ``shared``
+    (each task as "number title", for tooltips and tables); nodes carry ``label``, ``level``,
+    ``agency_kind``, ``tasks`` (count) and a count per role.
     """
     roles = set(_check_roles(roles))
     by_task: dict[str, set] = defaultdict(set)
@@ -535,8 +536,40 @@ def collaboration(G: nx.MultiDiGraph, roles: Iterable[str] | None = None) -> nx.
         for a, b in combinations(sorted(by_task[u]), 2):
             shared[(a, b)].append(u)
     for (a, b), tasks in sorted(shared.items()):
-        C.add_edge(a, b, weight=len(tasks), tasks=tasks)
+        C.add_edge(a, b, weight=len(tasks), tasks=tasks, shared=[task_label(G, u) for u in tasks])
     return C
+
+
+def task_label(G: nx.Graph, u: str) -> str:
+    """Return a unit node as lists show it: its number and title (12 完善知识产权法规规章)."""
+    d = G.nodes[u]
+    return " ".join(str(x) for x in (d.get("number"), d.get("label")) if x) or str(u)
+
+
+def communities(C: nx.Graph, seed: int = 42, top: int = 5) -> list[dict]:
+    """Return the communities of a collaboration network (Louvain, networkx, fixed seed): largest first.
+
+    Each: community (1, 2, …), size, members (labels, by weighted degree), nodes (their keys), and
+    top_tasks: the tasks most members share ("number title", with how many members carry it).
+    """
+    if C.number_of_nodes() == 0:
+        return []
+    groups = nx.community.louvain_communities(C, weight="weight", seed=seed)
+    degree = dict(C.degree(weight="weight"))
+    out = []
+    for group in sorted(groups, key=lambda g: (-len(g), min(map(str, g)))):
+        nodes = sorted(group, key=lambda n: (-degree[n], str(n)))
+        count: dict[str, set] = defaultdict(set)
+        labels: dict[str, str] = {}
+        for a, b, d in C.subgraph(group).edges(data=True):
+            for t, label in zip(d.get("tasks", ()), d.get("shared", ())):
+                count[t] |= {a, b}
+                labels[t] = label
+        tasks = sorted(count, key=lambda t: (-len(count[t]), _natural(str(t))))[:top]
+        out.append({"community": len(out) + 1, "size": len(nodes), "nodes": nodes,
+                    "members": [C.nodes[n].get("label") or str(n) for n in nodes],
+                    "top_tasks": [f"{labels[t]}（{len(count[t])}）" for t in tasks]})
+    return out
 
 
 # What the app draws: one network view's graph, its centrality, the nodes kept

@@ -293,13 +293,18 @@ def _scaled(positions: Mapping, nodes: Sequence, spread: float) -> dict:
     return {n: (round((float(p[0]) - cx) * k, 1), round((float(p[1]) - cy) * k, 1)) for n, p in pts.items()}
 
 
-def _node_tooltip(node, data: Mapping, degree: float) -> str:
+def _node_tooltip(node, data: Mapping, degree: int, weighted: float, stats: Mapping | None) -> str:
     kind = data.get("kind", "")
     label = data.get("label", str(node))
     extra = data.get("title")
     number = data.get("rid") or data.get("number")
     head = f"{kind} {number}" if number else kind
-    return tooltip(label, head, extra, f"degree {degree:g}")
+    figures = f"度 degree {degree} · 加权度 weighted degree {weighted:g}"
+    if stats and stats.get("betweenness") is not None:
+        figures += f" · 介数 betweenness {stats['betweenness']:.3f}"
+    if stats and stats.get("community"):
+        figures += f" · 社区 community {stats['community']}"
+    return tooltip(label, head, extra, figures)
 
 
 def _edge_tooltip(data: Mapping) -> str:
@@ -308,6 +313,10 @@ def _edge_tooltip(data: Mapping) -> str:
     if isinstance(reasons, (list, tuple, set, frozenset)):
         reasons = "、".join(str(r) for r in reasons)
     weight = data.get("weight")
+    shared = list(data.get("shared") or ())
+    if shared:  # a collaboration edge: the tasks both agencies carry
+        more = [f"… 另 {len(shared) - 12} more"] if len(shared) > 12 else []
+        return tooltip(f"共同任务 shared tasks: {len(shared)}", *shared[:12], *more)
     return tooltip(
         f"{ROLE_LABELS[role]} ({role})" if role else None,
         reasons,
@@ -320,13 +329,16 @@ def render(
     positions: Mapping,
     *,
     color_by: str = "role",
+    stats: Mapping | None = None,
     max_edges: int | None = 5000,
     height: int = 640,
 ) -> str:
     """Return a self-contained HTML page drawing `H` at `positions` with vis-network.
 
     `color_by` is "role" (edges coloured by the agency's role, nodes by kind) or "kind"
-    (nodes by kind, edges grey). Every node of `H` is drawn (`graph.network.trim` chooses
+    (nodes by kind, edges grey); with ``stats`` (node → {betweenness, community}, e.g. the view's
+    centrality rows) tooltips give betweenness too, and nodes with a community take its colour.
+    Every node of `H` is drawn (`graph.network.trim` chooses
     them), and at most `max_edges` edges, the heaviest. Physics is off: nodes sit where the layout put them. `H` is not modified.
     Nodes missing from `positions` are placed on a circle around the drawing.
     """
@@ -341,6 +353,7 @@ def render(
         a = 2 * math.pi * i / len(missing)
         xy[n] = (round(spread * 0.6 * math.cos(a), 1), round(spread * 0.6 * math.sin(a), 1))
     degree = dict(G.degree(weight="weight"))
+    stats = stats or {}
     ids = {n: i for i, n in enumerate(nodes)}
 
     from pyvis.network import Network  # here, not at import: pyvis pulls in IPython (0.2 s)
@@ -356,8 +369,8 @@ def render(
             ids[n],
             label=_short(label),
             shape="box" if kind == "agency" and len(nodes) <= 60 else "dot",
-            color=KIND_COLORS.get(kind, _OTHER),
-            title=_node_tooltip(n, data, degree[n]),
+            color=_community_color(stats.get(n)) or KIND_COLORS.get(kind, _OTHER),
+            title=_node_tooltip(n, data, G.degree(n), degree[n], stats.get(n)),
             x=x,
             y=y,
             value=round(float(degree[n]), 3),
@@ -406,6 +419,15 @@ def render(
     # One pass, so that a placeholder written inside document text or the bundle stays as it is.
     page = re.sub(r"%([A-Z]+)%", lambda m: fills.get(m.group(1), m.group(0)), _PAGE)
     return page
+
+
+COMMUNITY_COLORS = ("#e6550d", "#3182bd", "#31a354", "#756bb1", "#636363", "#fd8d3c", "#6baed6", "#74c476",
+                    "#9e9ac8", "#bdbdbd", "#e7969c", "#7b4173")
+
+
+def _community_color(stats: Mapping | None) -> str | None:
+    c = stats.get("community") if stats else None
+    return COMMUNITY_COLORS[(c - 1) % len(COMMUNITY_COLORS)] if c else None
 
 
 def _script_json(value: object) -> str:

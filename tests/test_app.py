@@ -489,3 +489,16 @@ def test_the_query_view_keeps_the_users_text_across_views(app):
     at.radio(key="view").set_value("overview").run()
     at.radio(key="view").set_value("query").run()
     assert ok(at).text_area(key="sparql").value == "SELECT ?s WHERE { ?s a eli:LegalResource }"
+
+
+def test_collaboration_view_shows_communities_and_offers_its_tables_and_graph(app):
+    at = ok(app(view="network"))
+    at.radio(key="net_mode").set_value("collaboration").run()
+    ok(at)
+    frames = [d.value for d in at.dataframe]
+    groups = next(f for f in frames if "社区 community" in f.columns)
+    full = frames[-1]  # every node drawn, each with its community
+    assert len(groups) > 1 and groups["单位数 size"].sum() == len(full) >= len(frames[0])
+    assert set(full["社区"]) == set(groups["社区 community"])
+    labels = [d.label for d in at.download_button]
+    assert labels == ["中心性 CSV", "中心性 XLSX", "社区 CSV", "GEXF", "GraphML"]

@@ -366,3 +366,21 @@ def test_any_attribute_values_export_and_read_back(edges, node_values, edge_valu
         back = read(io.BytesIO(write(H)))
         assert (back.number_of_nodes(), back.number_of_edges()) == (H.number_of_nodes(), H.number_of_edges())
     assert nx.utils.graphs_equal(H, before)
+
+
+def test_collaboration_edges_name_their_shared_tasks(G, C):
+    amr, copyright_ = node(G, AMR), node(G, COPYRIGHT)
+    edge = C[amr][copyright_]
+    assert edge["shared"] == [N.task_label(G, t) for t in edge["tasks"]]
+    assert all(label.split(" ", 1)[0] == str(G.nodes[t]["number"]) for t, label in zip(edge["tasks"], edge["shared"]))
+
+
+def test_communities_partition_the_agencies_deterministically(C):
+    groups = N.communities(C)
+    assert groups == N.communities(C)  # a fixed seed: the same communities every run
+    members = [n for g in groups for n in g["nodes"]]
+    assert sorted(members) == sorted(C.nodes) and len(set(members)) == len(members)
+    assert [g["community"] for g in groups] == list(range(1, len(groups) + 1))
+    assert [g["size"] for g in groups] == sorted((g["size"] for g in groups), reverse=True)
+    assert 1 < len(groups) < C.number_of_nodes()
+    assert N.communities(nx.Graph()) == []

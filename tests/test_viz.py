@@ -204,3 +204,19 @@ def test_centrality_rows(projection):
     assert rows and set(rows[0]) == {"node", "label", "kind", "rid", "degree", "weighted_degree", "betweenness"}
     assert [r["weighted_degree"] for r in rows] == sorted((r["weighted_degree"] for r in rows), reverse=True)
     assert N.centrality(nx.Graph()) == []
+
+
+def test_tooltips_label_degree_weighted_degree_betweenness_and_list_shared_tasks():
+    G = nx.Graph()
+    G.add_node("a", kind="agency", label="甲局")
+    G.add_node("b", kind="agency", label="乙局")
+    G.add_edge("a", "b", weight=2, tasks=["t1", "t2"], shared=["1 做好<b>甲</b>事", "2 做好乙事"])
+    data = _data(viz.render(G, {}, stats={"a": {"betweenness": 0.25, "community": 1}}))
+    tip = next(n["title"] for n in data["nodes"] if n["label"] == "甲局")
+    assert "度 degree 1" in tip and "加权度 weighted degree 2" in tip and "介数 betweenness 0.250" in tip
+    assert "社区 community 1" in tip
+    (edge,) = data["edges"]
+    assert "共同任务 shared tasks: 2" in edge["title"] and "做好乙事" in edge["title"]
+    assert "<b>" not in edge["title"]  # the task titles are text
+    colours = {n["label"]: n["color"] for n in data["nodes"]}
+    assert colours["甲局"] == viz.COMMUNITY_COLORS[0] and colours["乙局"] != colours["甲局"]

@@ -20,8 +20,9 @@ def register(sub, common, open_graph, print_rows) -> None:
         with open_graph(args) as kg:
             view = network_view(kg, args.mode, roles=args.role, parts=args.part, sections=args.section,
                                 agencies=args.agency, min_weight=args.min_weight, limit=args.limit)
+        columns = ["label", "kind", "degree", "weighted_degree", "betweenness", "rid"]
         return print_rows(list(view.centrality), args.format,
-                          ["label", "kind", "degree", "weighted_degree", "betweenness", "rid"])
+                          columns + ["community"] if view.communities else columns)
 
     def cmd_marks(args) -> int:
         from .task import mark_rows

@@ -49,7 +49,8 @@ class NetworkView:
     mode: str
     graph: object  # networkx graph, never edited after this
     total: int
-    centrality: tuple[dict, ...]
+    centrality: tuple[dict, ...]  # per node drawn; in the collaboration view each row has its community
+    communities: tuple[dict, ...] = ()  # the collaboration view's communities (`graph.network.communities`)
 
     @property
     def drawn(self) -> int:
@@ -82,7 +83,11 @@ def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, section
                          parts=units(parts, ("part",)), sections=units(sections, ("section",)), agencies=who,
                          min_weight=min_weight)
     drawn = nw.trim(H, limit)
-    return NetworkView(mode, drawn, H.number_of_nodes(), tuple(nw.centrality(drawn)))
+    rows = nw.centrality(drawn)
+    groups = tuple(nw.communities(drawn)) if mode == "collaboration" else ()
+    member = {n: c["community"] for c in groups for n in c["nodes"]}
+    rows = [dict(r, community=member[r["node"]]) if r["node"] in member else r for r in rows]
+    return NetworkView(mode, drawn, H.number_of_nodes(), tuple(rows), groups)
 
 
 FILTERS = {"parts": "部分 Parts", "sections": "章节 Sections", "roles": "职责 Roles", "agencies": "单位 Agencies"}
@@ -125,5 +130,35 @@ def warm(kg) -> None:
 
 
 def centrality_rows(rows) -> list[dict]:
-    """Return centrality rows as the Network view's table shows them: node, degree, weighted degree, betweenness."""
-    return [{"节点": r["label"], "度": r["degree"], "加权度": r["weighted_degree"], "介数": r["betweenness"]} for r in rows]
+    """Return centrality rows as the Network view's table shows them: node, degree, weighted degree, betweenness
+    (and community, in the collaboration view)."""
+    return [{"节点": r["label"], "度": r["degree"], "加权度": r["weighted_degree"], "介数": r["betweenness"],
+             **({"社区": r["community"]} if "community" in r else {})} for r in rows]
+
+
+def community_rows(view: NetworkView) -> list[dict]:
+    """Return the communities as the Network view's table shows them: number, size, members, top tasks."""
+    return [{"社区 community": c["community"], "单位数 size": c["size"], "成员 members": "、".join(c["members"]),
+             "主要任务 top tasks": "；".join(c["top_tasks"])} for c in view.communities]
+
+
+def files(view: NetworkView) -> list[tuple[str, bytes, str, str]]:
+    """Return the drawn network and its tables as files, as the researcher sees them filtered:
+    (label, bytes, file extension, media type): centrality CSV and XLSX, communities CSV, GEXF, GraphML."""
+    from extract import tables
+
+    from .. import network as nw
+
+    central = [["node", "label", "kind", "degree", "weighted_degree", "betweenness", "community"]]
+    central += [[r["node"], r["label"], r["kind"], r["degree"], r["weighted_degree"], r["betweenness"],
+                 r.get("community", "")] for r in view.centrality]
+    out = [("中心性 CSV", tables.to_csv(central).encode("utf-8-sig"), "centrality.csv", "text/csv"),
+           ("中心性 XLSX", tables.to_xlsx(central, sheet="centrality"), "centrality.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    if view.communities:
+        rows = community_rows(view)
+        out.append(("社区 CSV", tables.to_csv([list(rows[0]), *[list(r.values()) for r in rows]]).encode("utf-8-sig"),
+                    "communities.csv", "text/csv"))
+    out += [("GEXF", nw.to_gexf(view.graph), f"network-{view.mode}.gexf", "application/gexf+xml"),
+            ("GraphML", nw.to_graphml(view.graph), f"network-{view.mode}.graphml", "application/graphml+xml")]
+    return out
