@@ -337,11 +337,19 @@ def view_network(kg: q.KG) -> None:
 
 
 def view_query(kg: q.KG) -> None:
-    canned = {c["name"]: c["title"] for c in q.list_queries()}
-    st.selectbox("示例查询 Example queries", list(canned), index=None, key="canned",
-                 format_func=lambda n: f"{canned[n]} ({n})", placeholder="选择一个示例 Pick an example",
-                 on_change=lambda: st.session_state.update(sparql=q.canned_query(st.session_state["canned"]))
-                 if st.session_state.get("canned") else None)
+    queries = {c["name"]: c for c in q.list_queries()}
+    canned = {name: c["title"] for name, c in queries.items()}
+
+    def load() -> None:  # the chosen example, its parameters bound from their fields
+        if name := st.session_state.get("canned"):
+            params = {p: st.session_state.get(f"param-{name}-{p}", d) for p, d in queries[name]["params"].items()}
+            st.session_state["sparql"] = q.canned_query(name, params)
+
+    st.selectbox("示例查询 Example queries", list(canned), index=None, key="canned", on_change=load,
+                 format_func=lambda n: f"{canned[n]} ({n})", placeholder="选择一个示例 Pick an example")
+    params = queries[st.session_state["canned"]]["params"] if st.session_state.get("canned") else {}
+    for col, (p, default) in zip(st.columns(max(len(params), 1)), params.items()):
+        col.text_input(f"参数 parameter ?{p}", default, key=f"param-{st.session_state['canned']}-{p}", on_change=load)
     st.session_state.setdefault("sparql", q.canned_query(next(iter(canned))) if canned else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
     text = st.text_area("SPARQL（只读 read-only）", key="sparql", height=220, persist_state="session")
     c1, c2 = st.columns(2)

@@ -502,3 +502,15 @@ def test_collaboration_view_shows_communities_and_offers_its_tables_and_graph(ap
     assert set(full["社区"]) == set(groups["社区 community"])
     labels = [d.label for d in at.download_button]
     assert labels == ["中心性 CSV", "中心性 XLSX", "社区 CSV", "GEXF", "GraphML"]
+
+
+def test_a_canned_querys_parameter_is_a_form_field(app):
+    at = ok(app(view="query"))
+    at.selectbox(key="canned").set_value("agency-cooperates").run()
+    field = at.text_input(key="param-agency-cooperates-name")
+    assert field.value == "广州市市场监督管理局"
+    field.set_value("市版权局").run()
+    assert '"市版权局"' in ok(at).text_area(key="sparql").value
+    at.button(key="run-sparql").click().run()
+    result = ok(at).dataframe[0].value
+    assert len(result) == 7  # the tasks where 广州市版权局 cooperates, as `policykg sparql agency-cooperates` prints
