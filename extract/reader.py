@@ -65,6 +65,7 @@ def decode(data: bytes, path="<bytes>") -> tuple[str, str]:
 SIDECAR_KEYS = {
     "id": "text",            # the document id (default: the file name's slug); no space or /
     "title": "text",
+    "aliases": "texts",      # other titles the document is cited by, ["…", "…"]
     "drafted_by": "text",    # the issuing agency
     "jurisdiction": "place", # a known place (广州市, 河北省, 天河区 …) or 中国
     "level": "level",
@@ -141,6 +142,10 @@ def check_sidecar(meta: dict, where) -> dict:
             if not FIRST_YEAR <= value.year <= LAST_YEAR:
                 raise InputError(where, f"{key} must be a date from {FIRST_YEAR} to {LAST_YEAR}, got {got}")
             value = value.isoformat()
+        elif kind == "texts":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise InputError(where, f"{key} must be a list of non-empty strings such as [\"…\"], got {got}")
+            value = [v.strip() for v in value]
         else:
             if not isinstance(value, str):
                 raise InputError(where, f"{key} must be a string, got {got}")

@@ -291,6 +291,8 @@ def _add_document(ctx: _Doc) -> None:
     if title:
         add(doc, ELI.title, Literal(title, lang=ZH))
         add(doc, DCTERMS.title, Literal(title, lang=ZH))
+    for alias in meta.get("aliases") or ():  # other titles it is cited by (sidecar `aliases`)
+        add(doc, SKOS.altLabel, Literal(str(alias), lang=ZH))
     add(doc, DCTERMS.identifier, Literal(ctx.doc_id))
     add(doc, ELI.is_realized_by, text_node)
     if meta.get("number"):

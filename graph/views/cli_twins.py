@@ -1,4 +1,4 @@
-"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `marks`, `upload`, `search`.
+"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `marks`, `upload`, `search`, `cites`, `cited-by`.
 
 Registered by one line in `graph.cli.parser`; each command prints what the app's view shows,
 computed by the same function of `graph.views`.
@@ -124,6 +124,50 @@ def register(sub, common, open_graph, print_rows) -> None:
                    help="text (default; table is the same), csv, json or xlsx")
     s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
     s.set_defaults(func=cmd_search)
+
+    def cmd_cites(args) -> int:
+        import sys
+
+        from extract import tables
+        from extract.files import write_output
+
+        from ..errors import QueryError
+        from .cites import CITED_BY_COLUMNS, CITES_COLUMNS, cited_by, cites, table_rows
+
+        if args.format == "xlsx" and args.output == "-" and sys.stdout.isatty():
+            raise QueryError("xlsx is binary; write it to a file with -o FILE")
+        view, columns = (cites, CITES_COLUMNS) if args.command == "cites" else (cited_by, CITED_BY_COLUMNS)
+        with open_graph(args) as kg:
+            rows = view(kg, args.doc)
+        cells = table_rows(rows)
+        if args.format == "json":
+            data = tables.to_json(rows).encode("utf-8")
+        elif args.format == "csv":
+            data = tables.to_csv([columns, *([r[c] for c in columns] for r in cells)]).encode("utf-8")
+        elif args.format == "xlsx":
+            data = tables.to_xlsx([columns, *([r[c] for c in columns] for r in cells)], sheet=args.command)
+        else:
+            data = tables.to_text(cells, columns, max_width=48).encode("utf-8")
+        write_output(args.output, data)
+        return 0
+
+    for name, help_, description, example in (
+            ("cites", "the 《》 works a document cites, resolved to corpus documents",
+             "Print each 《》 work a document cites (first cited first): the title as written, the work's IRI, the "
+             "corpus document it resolves to (title or sidecar alias equal after normalize_title: quotes, years, "
+             "spaces and 的 dropped) or nothing, and the units citing it.",
+             "policykg cites guangzhou-ip-plan-2021-2025"),
+            ("cited-by", "the documents and units citing a document, by any of its titles",
+             "Print the documents and units of the store citing a document by its title or a sidecar alias (equal "
+             "after normalize_title: quotes, years, spaces and 的 dropped), with the title as they wrote it.",
+             "policykg cited-by guangzhou-ip-plan-2021-2025 --format json")):
+        s = sub.add_parser(name, help=help_, description=description, epilog=f"example:\n  {example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+        s.add_argument("doc", metavar="DOC", help="a document id (policykg documents lists them)")
+        s.add_argument("--format", default="table", choices=("table", "csv", "json", "xlsx"),
+                       help="table (default), csv, json or xlsx")
+        s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
+        s.set_defaults(func=cmd_cites)
 
     s = sub.add_parser("marks", help="the highlights of a task's text in the Task view",
                        description="Print what the app's Task view highlights in a task's text: title, clauses, "
