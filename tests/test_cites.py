@@ -134,3 +134,46 @@ def test_cli_unknown_doc_is_one_line(store):
     lines = r.stderr.strip().splitlines()
     assert r.returncode != 0 and len(lines) == 1, r.stderr
     assert lines[0].startswith("policykg: unknown document 'plan-z'") and "Traceback" not in r.stderr
+
+
+def test_aliases_are_alt_labels_of_the_document_and_the_graph_conforms():
+    from rdflib import Literal
+    from rdflib.namespace import SKOS
+
+    from extract.pipeline import extract_text
+    from graph.rdf import extraction_to_graph, validate
+
+    x = extract_text(PLANS["plan-b"][1], "plan-b.txt", check_sidecar(
+        {"jurisdiction": "广州市", "title": B_TITLE, "aliases": ["某市数字经济规划", "数字经济规划（2021-2025年）"]}, "b.toml"))
+    g = extraction_to_graph(x)
+    doc = iris.doc_iri("plan-b")
+    assert set(g.objects(doc, SKOS.altLabel)) == {Literal("某市数字经济规划", lang="zh"),
+                                                 Literal("数字经济规划（2021-2025年）", lang="zh")}
+    conforms, report = validate(g)
+    assert conforms, report
+
+
+class _TitlesOnly:
+    """Just enough of a KG for `resolve_citation`: documents with titles, no aliases."""
+
+    def __init__(self, titles):
+        from types import SimpleNamespace
+
+        self._model = SimpleNamespace(docs={d: {"id": d, "title": t} for d, t in titles.items()})
+
+    def memo(self, key, make):
+        return make()
+
+    def model(self):
+        return self._model
+
+    def select(self, text):
+        return []
+
+
+def test_years_pick_the_plan_of_that_year_and_an_ambiguous_title_resolves_to_none():
+    kg = _TitlesOnly({"wp-2023": "某市2023年知识产权工作要点", "wp-2024": "某市2024年知识产权工作要点"})
+    assert resolve_citation(kg, "某市2024年知识产权工作要点") == "wp-2024"
+    assert resolve_citation(kg, "《某市2023年知识产权工作要点》") == "wp-2023"
+    assert resolve_citation(kg, "某市知识产权工作要点") is None  # both match once the years go
+    assert resolve_citation(_TitlesOnly({"wp-2024": "某市2024年知识产权工作要点"}), "某市知识产权工作要点") == "wp-2024"
