@@ -23,7 +23,7 @@ import importlib.resources
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from rdflib import Dataset, Graph, Literal, URIRef
 
@@ -46,6 +46,27 @@ from ontology.namespaces import (
     SKOS,
     XSD,
 )
+from ontology import namespaces as _ns
+
+
+class _Terms:
+    """A namespace whose terms are made once: rdflib makes (and checks) a new URIRef on every ``NS.name``."""
+
+    def __init__(self, namespace) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = self._namespace[name] if not name.startswith("__") else getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return getattr(self, name)
+
+
+DCAT, DCTERMS, ELI, OA, ORG, OWL, PKG, PROV, QB, RDF, RDFS, SKOS, XSD = (
+    _Terms(getattr(_ns, n)) for n in ("DCAT", "DCTERMS", "ELI", "OA", "ORG", "OWL", "PKG", "PROV", "QB", "RDF",
+                                      "RDFS", "SKOS", "XSD"))
 
 ROLE_SHORTCUT = {role: PKG[name] for role, name in terms.ROLE_SHORTCUT.items()}
 SUBDIVISION_TYPE = {
@@ -76,6 +97,40 @@ PLACE_KINDS = {
 NATURES = {"expected": PKG.expected, "binding": PKG.binding}
 ZH = "zh"
 LANGUAGE_ZH = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
+_NT_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD_STRING = str(XSD.string)
+
+
+class Lit(NamedTuple):
+    """A literal as the mapping writes it: cheap to make; a sink turns it into rdflib's or N-Triples'.
+
+    >>> Lit("甲乙", lang="zh").nt(), Lit(7, datatype=XSD.nonNegativeInteger).nt()
+    ('"甲乙"@zh', '"7"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>')
+    >>> Lit("x").literal() == Literal("x")
+    True
+    """
+
+    value: object
+    lang: str | None = None
+    datatype: URIRef | None = None
+
+    def literal(self) -> Literal:
+        return Literal(self.value, lang=self.lang, datatype=self.datatype)
+
+    def nt(self) -> str:
+        """Return the N-Triples form (what rdflib writes for the same Literal, up to escaping)."""
+        v = self.value
+        if type(v) is str:
+            text = v.translate(_NT_ESCAPE)
+        elif type(v) is int and self.datatype is not None:
+            text = str(v)
+        else:  # anything rarer: rdflib says what it means
+            return self.literal().n3()
+        if self.lang:
+            return f'"{text}"@{self.lang}'
+        if self.datatype is not None and self.datatype != _XSD_STRING:
+            return f'"{text}"^^<{self.datatype}>'
+        return f'"{text}"'
 
 
 # Vocabulary and shapes, parsed once on first use (never at import).
@@ -193,10 +248,10 @@ class _Doc:
         g.add((target, OA.hasSelector, position))
         g.add((target, OA.hasSelector, quote))
         g.add((position, RDF.type, OA.TextPositionSelector))
-        g.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.start, Lit(span.start, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.end, Lit(span.end, datatype=XSD.nonNegativeInteger)))
         g.add((quote, RDF.type, OA.TextQuoteSelector))
-        g.add((quote, OA.exact, Literal(span.quote)))
+        g.add((quote, OA.exact, Lit(span.quote)))
 
 
     def extent(self, subject: URIRef, span: Span, prop=PKG.extent) -> None:
@@ -211,23 +266,37 @@ class _Doc:
         g.add((node, OA.hasSource, iris.text_iri(self.doc_id, self.base)))
         g.add((node, OA.hasSelector, position))
         g.add((position, RDF.type, OA.TextPositionSelector))
-        g.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.start, Lit(span.start, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.end, Lit(span.end, datatype=XSD.nonNegativeInteger)))
 
 
 def extraction_to_graph(x: Extraction, base: str | None = None) -> Graph:
     """Return the triples of one document's named graph."""
-    return _map(x, base, _fresh_graph())
+    sink = _GraphSink(_fresh_graph())
+    _map(x, base, sink)
+    return sink.graph
 
 
-class _TripleSet(set):
-    """A write-only stand-in for a Graph: the store path needs triples, not rdflib's indexes."""
+class _GraphSink:
+    """Write the mapped triples into an rdflib Graph, each `Lit` as the rdflib Literal it stands for."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def add(self, triple) -> None:
+        s, p, o = triple
+        self.graph.add((s, p, o.literal() if type(o) is Lit else o))
+
+
+class _LineSink(set):
+    """Write the mapped triples as N-Triples lines, no rdflib term made: the store's path."""
 
     def add(self, triple) -> None:  # noqa: D401 - same signature as Graph.add
-        set.add(self, triple)
+        s, p, o = triple
+        set.add(self, f"<{s}> <{p}> {o.nt() if type(o) is Lit else f'<{o}>'} .\n")
 
 
-def _map(x: Extraction, base: str | None, sink):
+def _map(x: Extraction, base: str | None, sink) -> None:
     ctx = _Doc(
         graph=sink,
         x=x,
@@ -246,7 +315,6 @@ def _map(x: Extraction, base: str | None, sink):
     _add_indicators(ctx)
     _add_labels(ctx.graph, ctx.agencies, ORG.Organization)
     _add_labels(ctx.graph, ctx.places, DCTERMS.Location)
-    return ctx.graph
 
 
 def _name_index(x: Extraction, kind: str) -> dict[str, str]:
@@ -272,9 +340,9 @@ def _add_labels(g: Graph, seen: Mapping[URIRef, _Labels], cls: URIRef) -> None:
         # SKOS allows one prefLabel per language: the canonical name, else the first as written.
         pref = min(labels.canonical) if labels.canonical else min(labels.written)
         g.add((node, RDF.type, cls))
-        g.add((node, SKOS.prefLabel, Literal(pref, lang=ZH)))
+        g.add((node, SKOS.prefLabel, Lit(pref, lang=ZH)))
         for alt in (labels.canonical | labels.written) - {pref}:
-            g.add((node, SKOS.altLabel, Literal(alt, lang=ZH)))
+            g.add((node, SKOS.altLabel, Lit(alt, lang=ZH)))
 
 
 def _add_document(ctx: _Doc) -> None:
@@ -289,16 +357,16 @@ def _add_document(ctx: _Doc) -> None:
     add(doc, RDF.type, ELI.LegalResource)
     title = meta.get("title") or doc_obj.title
     if title:
-        add(doc, ELI.title, Literal(title, lang=ZH))
-        add(doc, DCTERMS.title, Literal(title, lang=ZH))
+        add(doc, ELI.title, Lit(title, lang=ZH))
+        add(doc, DCTERMS.title, Lit(title, lang=ZH))
     for alias in meta.get("aliases") or ():  # other titles it is cited by (sidecar `aliases`)
-        add(doc, SKOS.altLabel, Literal(str(alias), lang=ZH))
-    add(doc, DCTERMS.identifier, Literal(ctx.doc_id))
+        add(doc, SKOS.altLabel, Lit(str(alias), lang=ZH))
+    add(doc, DCTERMS.identifier, Lit(ctx.doc_id))
     add(doc, ELI.is_realized_by, text_node)
     if meta.get("number"):
-        add(doc, ELI.id_local, Literal(str(meta["number"])))  # 文号, e.g. 某府办〔2021〕12号
+        add(doc, ELI.id_local, Lit(str(meta["number"])))  # 文号, e.g. 某府办〔2021〕12号
     if meta.get("date"):
-        add(doc, ELI.date_document, Literal(str(meta["date"]), datatype=XSD.date))
+        add(doc, ELI.date_document, Lit(str(meta["date"]), datatype=XSD.date))
     if meta.get("drafted_by"):
         add(doc, DCTERMS.creator, ctx.agency(meta.get("drafted_by_id"), None, str(meta["drafted_by"])))
     if meta.get("jurisdiction"):
@@ -311,40 +379,40 @@ def _add_document(ctx: _Doc) -> None:
         add(period, RDF.type, DCTERMS.PeriodOfTime)
         for key, prop in (("period_start", DCAT.startDate), ("period_end", DCAT.endDate)):
             if meta.get(key):
-                add(period, prop, Literal(f"{int(meta[key]):04d}", datatype=XSD.gYear))
+                add(period, prop, Lit(f"{int(meta[key]):04d}", datatype=XSD.gYear))
 
     add(text_node, RDF.type, ELI.LegalExpression)
     add(text_node, ELI.realizes, doc)
     add(text_node, DCTERMS.language, LANGUAGE_ZH)
-    add(text_node, PKG.text, Literal(doc_obj.text))
-    add(text_node, PKG.sha256, Literal(hashlib.sha256(doc_obj.text.encode("utf-8")).hexdigest()))
+    add(text_node, PKG.text, Lit(doc_obj.text))
+    add(text_node, PKG.sha256, Lit(hashlib.sha256(doc_obj.text.encode("utf-8")).hexdigest()))
     add(text_node, PROV.wasDerivedFrom, source)
     add(text_node, PROV.wasGeneratedBy, run)
 
     add(source, RDF.type, PROV.Entity)
-    add(source, DCTERMS.source, Literal(doc_obj.source))
-    add(doc, DCTERMS.source, Literal(doc_obj.source))
+    add(source, DCTERMS.source, Lit(doc_obj.source))
+    add(doc, DCTERMS.source, Lit(doc_obj.source))
     if doc_obj.sha256:
-        add(source, PKG.sha256, Literal(doc_obj.sha256))
+        add(source, PKG.sha256, Lit(doc_obj.sha256))
 
     # No timestamps: the same input must give the same bytes.
     add(run, RDF.type, PROV.Activity)
-    add(run, RDFS.label, Literal("policykg extraction", lang="en"))
+    add(run, RDFS.label, Lit("policykg extraction", lang="en"))
     add(run, PROV.used, source)
     add(run, PROV.generated, text_node)
     add(run, PROV.wasAssociatedWith, software)
     add(software, RDF.type, PROV.SoftwareAgent)
-    add(software, RDFS.label, Literal("policykg"))
-    add(software, OWL.versionInfo, Literal(software_version()))
+    add(software, RDFS.label, Lit("policykg"))
+    add(software, OWL.versionInfo, Lit(software_version()))
     add(iris.graph_iri(ctx.doc_id, ctx.base), PROV.wasGeneratedBy, run)
 
 
 def _subdivision(ctx: _Doc, node: URIRef, kind: str, number: str, title: str, parent: URIRef) -> None:
     ctx.add(node, RDF.type, ELI.LegalResourceSubdivision)
     ctx.add(node, ELI.type_subdivision, SUBDIVISION_TYPE[kind])
-    ctx.add(node, ELI.number, Literal(number))
+    ctx.add(node, ELI.number, Lit(number))
     if title:
-        ctx.add(node, ELI.title, Literal(title, lang=ZH))
+        ctx.add(node, ELI.title, Lit(title, lang=ZH))
     ctx.add(node, ELI.is_part_of, parent)
     ctx.add(parent, ELI.has_part, node)
 
@@ -371,9 +439,9 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
     ctx.extent(node, unit.span)
     page = ctx.x.document.page_of(unit.span.start)
     if page is not None:
-        ctx.add(node, PKG.page, Literal(page, datatype=XSD.positiveInteger))
+        ctx.add(node, PKG.page, Lit(page, datatype=XSD.positiveInteger))
     for kw in unit.keywords:
-        ctx.add(node, PKG.keyword, Literal(kw, lang=ZH))
+        ctx.add(node, PKG.keyword, Lit(kw, lang=ZH))
     for ref in unit.references:
         ctx.add(node, ELI.cites, _work(ctx, ref.title))
     for m in unit.places:
@@ -402,10 +470,10 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
             ctx.add(attribution, RDF.type, PROV.Attribution)
             ctx.add(attribution, PROV.agent, agency)
             ctx.add(attribution, PROV.hadRole, PKG[role])
-            ctx.add(attribution, PKG.asWritten, Literal(a.agency))
+            ctx.add(attribution, PKG.asWritten, Lit(a.agency))
             ctx.add(attribution, PKG.clause, clause_node)
             if a.inferred:
-                ctx.add(attribution, PKG.inferred, Literal(a.inferred))
+                ctx.add(attribution, PKG.inferred, Lit(a.inferred))
             ctx.evidence(attribution, a.span)
         if clause.deadline is not None:
             _add_deadline(ctx, node, clause_node, clause.deadline)
@@ -416,14 +484,14 @@ def _add_deadline(ctx: _Doc, unit: URIRef, clause_node: URIRef, d: Deadline) -> 
     node = URIRef(f"{clause_node}/deadline")
     ctx.add(unit, PKG.deadline, node)
     ctx.add(node, RDF.type, PKG.Deadline)
-    ctx.add(node, PKG.deadlineText, Literal(d.text))
+    ctx.add(node, PKG.deadlineText, Lit(d.text))
     ctx.add(node, PKG.clause, clause_node)
     if d.year is not None:
-        ctx.add(node, PKG.deadlineYear, Literal(f"{d.year:04d}", datatype=XSD.gYear))
+        ctx.add(node, PKG.deadlineYear, Lit(f"{d.year:04d}", datatype=XSD.gYear))
     if d.date:
         kind = XSD.date if len(d.date) == 10 else XSD.gYearMonth if len(d.date) == 7 else None
         if kind is not None:
-            ctx.add(node, PKG.deadlineDate, Literal(d.date, datatype=kind))
+            ctx.add(node, PKG.deadlineDate, Lit(d.date, datatype=kind))
     ctx.evidence(node, d.span)
 
 
@@ -441,16 +509,16 @@ def _add_footnotes(ctx: _Doc) -> None:
     for f in ctx.x.footnotes:
         node = iris.footnote_iri(ctx.doc_id, f.number, ctx.base)
         ctx.add(node, RDF.type, PKG.Footnote)
-        ctx.add(node, ELI.number, Literal(str(f.number)))
-        ctx.add(node, PKG.term, Literal(f.term))
-        ctx.add(node, ELI.description, Literal(f.body.quote, lang=ZH))
+        ctx.add(node, ELI.number, Lit(str(f.number)))
+        ctx.add(node, PKG.term, Lit(f.term))
+        ctx.add(node, ELI.description, Lit(f.body.quote, lang=ZH))
         ctx.evidence(node, f.body)
 
 
 def _work(ctx: _Doc, title: str) -> URIRef:
     node = iris.work_iri(title, ctx.base)
     ctx.add(node, RDF.type, ELI.LegalResource)
-    ctx.add(node, ELI.title, Literal(title, lang=ZH))
+    ctx.add(node, ELI.title, Lit(title, lang=ZH))
     return node
 
 
@@ -481,9 +549,9 @@ def _add_indicators(ctx: _Doc) -> None:
     for ind in ctx.x.indicators:
         node = iris.record_iri(ind.id, ctx.base)
         ctx.add(node, RDF.type, PKG.Indicator)
-        ctx.add(node, SKOS.prefLabel, Literal(ind.name, lang=ZH))
+        ctx.add(node, SKOS.prefLabel, Lit(ind.name, lang=ZH))
         if ind.unit:
-            ctx.add(node, PKG.unit, Literal(ind.unit))
+            ctx.add(node, PKG.unit, Lit(ind.unit))
         if ind.footnote is not None:
             ctx.add(node, PKG.footnote, iris.footnote_iri(ctx.doc_id, ind.footnote, ctx.base))
         ctx.evidence(node, ind.span)
@@ -501,10 +569,10 @@ def _add_indicators(ctx: _Doc) -> None:
             ctx.add(obs, PKG.indicator, node)
             ctx.add(obs, PKG.stage, PKG[stage])
             if year is not None:
-                ctx.add(obs, PKG.year, Literal(f"{year:04d}", datatype=XSD.gYear))
-            ctx.add(obs, PKG.value, Literal(value))
+                ctx.add(obs, PKG.year, Lit(f"{year:04d}", datatype=XSD.gYear))
+            ctx.add(obs, PKG.value, Lit(value))
             if ind.unit:
-                ctx.add(obs, PKG.unit, Literal(ind.unit))
+                ctx.add(obs, PKG.unit, Lit(ind.unit))
             if ind.nature in NATURES:
                 ctx.add(obs, PKG.nature, NATURES[ind.nature])
             ctx.add(obs, PKG.sourceAgency, source)
@@ -645,13 +713,12 @@ def to_nquads(extraction: Extraction, base: str | None = None) -> bytes:
 def to_ntriples(extraction: Extraction, base: str | None = None) -> bytes:
     """Return one document's triples as N-Triples, lines sorted: the store loads them into the named graph.
 
-    Written straight from the mapped triples, without building an rdflib graph: about three times
-    faster, and the same triples as extraction_to_graph (a test checks isomorphism).
+    Written straight from the mapped triples, without making an rdflib term: several times faster
+    than through rdflib, and the same triples as extraction_to_graph (a test checks isomorphism).
     """
-    from rdflib.plugins.serializers.nt import _nt_row
-
-    lines = sorted({_nt_row(t) for t in _map(extraction, base, _TripleSet())})
-    return "".join(lines).encode("utf-8")
+    lines = _LineSink()
+    _map(extraction, base, lines)
+    return "".join(sorted(lines)).encode("utf-8")
 
 
 def validate(data: Graph) -> tuple[bool, str]:

@@ -21,6 +21,7 @@ allowed in an IRI path segment are percent-encoded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -185,7 +186,12 @@ def split_record_id(rid: str) -> tuple[str, str, str]:
 
 def doc_iri(doc_id: str, base: str | None = None) -> URIRef:
     """Return the IRI of a plan: ``{base}doc/{doc_id}``."""
-    return _iri(f"{base_iri(base)}doc/{segment(doc_id)}")
+    return _doc_iri(doc_id, base_iri(base))
+
+
+@functools.lru_cache(maxsize=4096)
+def _doc_iri(doc_id: str, base: str) -> URIRef:  # asked for every span of a document: made once
+    return _iri(f"{base}doc/{segment(doc_id)}")
 
 
 def graph_iri(doc_id: str, base: str | None = None) -> URIRef:
@@ -333,9 +339,15 @@ def _entry_id(entry_id: str | None, name: str | None) -> str:
     return name_key(name)
 
 
+_URIREF = None
+
+
 def _iri(value: str) -> URIRef:
     # rdflib is imported on first use: the extractor imports this module for its keys alone,
     # and importing it must stay cheap.
-    from rdflib import URIRef
+    global _URIREF
+    if _URIREF is None:
+        from rdflib import URIRef
 
-    return URIRef(value)
+        _URIREF = URIRef
+    return _URIREF(value)

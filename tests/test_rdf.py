@@ -442,6 +442,26 @@ def test_ntriples_for_the_store_are_the_mapped_graph(tiny_extraction):
     assert isomorphic(parsed, extraction_to_graph(tiny_extraction))
 
 
+_ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+_EVERY_LAYOUT = sorted([*(_ROOT / "corpus").glob("*.txt"), *(_ROOT / "tests" / "fixtures" / "genre").glob("*.txt"),
+                        *(_ROOT / "tests" / "fixtures" / "hostile").glob("*.txt")])
+
+
+@pytest.mark.parametrize("path", _EVERY_LAYOUT, ids=lambda p: p.name)
+def test_store_lines_equal_the_rdflib_mapping_on_every_layout(path):
+    """The store's N-Triples (written without rdflib terms) hold exactly the triples rdflib's mapping makes."""
+    from extract.pipeline import extract_file
+    from graph.rdf import to_ntriples
+
+    x = extract_file(path)
+    mine = pyoxigraph.Store()
+    mine.load(to_ntriples(x), pyoxigraph.RdfFormat.N_TRIPLES)
+    theirs = pyoxigraph.Store()
+    theirs.load(extraction_to_graph(x).serialize(format="nt").encode("utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    assert set(map(str, mine)) == set(map(str, theirs))
+    assert len(mine) > 100
+
+
 # Deadlines
 
 DEADLINES = PREFIXES + """
