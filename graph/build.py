@@ -18,6 +18,7 @@ import hashlib
 import importlib.resources
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -185,11 +186,15 @@ def _watch_parent(parent: int) -> None:
 
 
 def _extract_one(path: str) -> tuple[str, object]:
-    """Extract one file and map it to N-Triples (runs in a worker process for large corpora)."""
+    """Extract one file and map it to N-Quads of its graph (runs in a worker process for large corpora).
+
+    Returns ``("ok", (doc_id, nquads, sha256 of nquads))`` or ``("error", one line)``: plain
+    bytes and strings, cheap to pass between processes (or machines, see `graph.executors`).
+    """
     from extract.pipeline import extract_file
     from extract.reader import InputError
 
-    from .rdf import to_ntriples
+    from .rdf import to_store_nquads
 
     # PDEATHSIG follows the thread that forked the worker, not the process, and is Linux's
     # alone: between documents, check that the build itself is still there.
@@ -199,7 +204,8 @@ def _extract_one(path: str) -> tuple[str, object]:
         x = extract_file(path)
     except InputError as exc:
         return "error", str(exc)
-    return "ok", (x.document.id, to_ntriples(x))
+    data = to_store_nquads(x)
+    return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest())
 
 
 def _stop_pool(pool) -> None:
@@ -304,10 +310,8 @@ def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
     stored = _stored(backend)  # an unreachable endpoint fails now, not after extracting everything
     items = list_documents(paths)
     total = len(items) + 1
-    docs: list[gstore.DocGraph] = []
     rejected: dict[str, str] = {}  # digest (or path) -> message
     messages: list[str] = []
-    seen: dict[str, str] = {}
     t0 = time.perf_counter()
     todo: list[str] = []
     digests: dict[str, str] = {}
@@ -326,11 +330,42 @@ def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
         else:
             todo.append(str(item))
             order.append((str(item), None))
+    # Each document's N-Quads go to a file as they arrive: memory holds a few documents at a
+    # time however large the corpus, and the store reads all the files in one bulk load.
+    spill = _spill_folder(data_dir)
+    try:
+        return _write(backend, data_dir, items, order, todo, digests, spill, rejected, messages, say, total, t0)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _spill_folder(data_dir) -> Path:
+    """Make the folder a build leaves extracted documents in until the store has loaded them."""
+    import tempfile
+
+    base = data_path(data_dir)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".build-", dir=base))
+    except OSError:  # a read-only data folder (an endpoint's client): the system's temporary folder
+        return Path(tempfile.mkdtemp(prefix="policykg-build-"))
+
+
+def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected, messages, say, total, t0):
+    extracted: dict[str, tuple[str, object]] = {}
     outcomes = _extract_all(todo, say, total)
     try:
-        extracted = dict(outcomes)
+        for i, (path, (status, value)) in enumerate(outcomes):
+            if status == "ok":
+                doc_id, data, digest = value
+                file = spill / f"{i:06d}.nq"
+                file.write_bytes(data)
+                value = (doc_id, str(file), digest)
+            extracted[path] = (status, value)
     finally:
         outcomes.close()  # an exception between two documents still stops the pool now
+    docs: list[gstore.DocGraph] = []
+    seen: dict[str, str] = {}
     for path, part in order:
         if part is None:
             status, value = extracted[path]
@@ -338,8 +373,8 @@ def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
                 rejected[digests[path]] = value
                 messages.append(value)
                 continue
-            doc_id, data = value
-            part = gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), data, "nt")
+            doc_id, file, digest = value
+            part = gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), b"", "nq", digest, file)
         if part.doc_id in seen:
             msg = f"{path}: document id {part.doc_id!r} is already used by {seen[part.doc_id]}"
             rejected[digests[path]] = msg

@@ -289,11 +289,15 @@ class _GraphSink:
 
 
 class _LineSink(set):
-    """Write the mapped triples as N-Triples lines, no rdflib term made: the store's path."""
+    """Write the mapped triples as N-Triples lines (N-Quads with a graph), no rdflib term made: the store's path."""
+
+    def __init__(self, graph: str | None = None) -> None:
+        super().__init__()
+        self._end = f" <{graph}> .\n" if graph else " .\n"
 
     def add(self, triple) -> None:  # noqa: D401 - same signature as Graph.add
         s, p, o = triple
-        set.add(self, f"<{s}> <{p}> {o.nt() if type(o) is Lit else f'<{o}>'} .\n")
+        set.add(self, f"<{s}> <{p}> {o.nt() if type(o) is Lit else f'<{o}>'}{self._end}")
 
 
 def _map(x: Extraction, base: str | None, sink) -> None:
@@ -717,6 +721,13 @@ def to_ntriples(extraction: Extraction, base: str | None = None) -> bytes:
     than through rdflib, and the same triples as extraction_to_graph (a test checks isomorphism).
     """
     lines = _LineSink()
+    _map(extraction, base, lines)
+    return "".join(sorted(lines)).encode("utf-8")
+
+
+def to_store_nquads(extraction: Extraction, base: str | None = None) -> bytes:
+    """Return one document's named graph as N-Quads, lines sorted, written like `to_ntriples`: what a build loads."""
+    lines = _LineSink(iris.graph_iri(extraction.document.id, base))
     _map(extraction, base, lines)
     return "".join(sorted(lines)).encode("utf-8")
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import io
 import itertools
 import os
 import re
@@ -113,7 +114,9 @@ class DocGraph:
     """Name one document's triples: its id, the sha256 of its source, its graph IRI and data.
 
     ``data`` is N-Triples (``format="nt"``), N-Quads (``"nq"``, every quad in the default
-    graph or in ``graph``) or Turtle (``"ttl"``), UTF-8.
+    graph or in ``graph``) or Turtle (``"ttl"``), UTF-8. A large build leaves it on disk
+    instead: ``path`` names the file (N-Quads of ``graph``) and ``known_digest`` its sha256,
+    so the build holds no document's data in memory and the store loads all in one pass.
     """
 
     doc_id: str
@@ -121,12 +124,70 @@ class DocGraph:
     graph: str
     data: bytes
     format: str = "nt"
-    known_digest: str | None = None  # the stored digest of a part the caller knows is unchanged (data empty)
+    known_digest: str | None = None  # the stored digest of an unchanged part (data empty), or of the file at path
+    path: str | None = None
 
     @property
     def digest(self) -> str:
         """Return the sha256 of the serialized triples, to notice a changed mapping."""
         return self.known_digest or hashlib.sha256(self.data).hexdigest()
+
+    def payload(self) -> bytes:
+        """Return the serialized triples, read from ``path`` when they were left on disk."""
+        if self.path is None:
+            return self.data
+        with open(self.path, "rb") as f:
+            return f.read()
+
+
+BULK_BYTES = 40 << 20  # N-Quads per pass of the bulk loader: about 30 plans, 350 MB of loader memory
+
+
+def _batches(paths: Iterable[str], limit: int) -> Iterable[list[str]]:
+    """Group files in order into runs of at most `limit` bytes (a larger file is a run of its own)."""
+    batch: list[str] = []
+    size = 0
+    for path in paths:
+        n = os.path.getsize(path)
+        if batch and size + n > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(path)
+        size += n
+    if batch:
+        yield batch
+
+
+class _Concatenated(io.RawIOBase):
+    """Read several files one after another, as one stream: the bulk loader's single input."""
+
+    def __init__(self, paths: Iterable[str], each: Callable[[str], None] = lambda _p: None) -> None:
+        self._paths = iter(paths)
+        self._each = each
+        self._file = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            if self._file is None:
+                path = next(self._paths, None)
+                if path is None:
+                    return 0
+                self._each(path)
+                self._file = open(path, "rb")  # noqa: SIM115 - closed below, at its end
+            n = self._file.readinto(buffer)
+            if n:
+                return n
+            self._file.close()
+            self._file = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
 
 
 _INPUT_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE}
@@ -192,7 +253,7 @@ def part_quads(part: DocGraph) -> list[ox.Quad]:
     prefix = "b" + hashlib.sha256(part.graph.encode()).hexdigest()[:10] + "_"
     out = []
     try:
-        for q in ox.parse(part.data, fmt):
+        for q in ox.parse(part.payload(), fmt):
             if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name != graph:
                 raise StoreError(f"document {part.doc_id}: quad in graph {q.graph_name}, expected <{part.graph}>")
             s, o = q.subject, q.object
@@ -844,7 +905,7 @@ class GraphStore:
                 timings["total"] = time.perf_counter() - start
                 return WriteReport.of(plan, None, timings)
             for p in plan.loads:
-                if p.known_digest is not None:
+                if p.known_digest is not None and p.path is None:
                     raise StoreError(f"document {p.doc_id}: given as unchanged but the store must load it")
 
             def apply(store: ox.Store) -> None:
@@ -852,13 +913,28 @@ class GraphStore:
                     say(f"remove <{graph}>")
                     store.remove_graph(ox.NamedNode(graph))
                 for part in plan.loads:
-                    say(f"load {part.doc_id} into <{part.graph}>")
+                    if part.path is None:
+                        say(f"load {part.doc_id} into <{part.graph}>")
                     store.add_graph(ox.NamedNode(part.graph))  # kept even when it has no triples
                 # N-Triples without blank nodes (what graph.rdf writes) load in Rust straight into
                 # their graph: no Python quads, little memory. Anything else goes through
                 # part_quads, which checks graphs and keeps blank nodes of two documents apart.
+                # Parts left on disk (N-Quads of their own graph, no blank nodes: graph.rdf writes
+                # them) go in one pass of the bulk loader: one set of sorted files, not one per document.
+                # The loader keeps what one pass reads in memory: passes of BULK_BYTES bound it.
+                graph_of = {p.path: p for p in plan.loads if p.path is not None}
+                for batch in _batches(graph_of, BULK_BYTES):
+                    stream = io.BufferedReader(_Concatenated(
+                        batch, lambda path: say(f"load {graph_of[path].doc_id} into <{graph_of[path].graph}>")),
+                        1 << 20)
+                    try:
+                        store.bulk_load(stream, ox.RdfFormat.N_QUADS)
+                    except SyntaxError as exc:
+                        raise StoreError(f"invalid nq data of the documents built: {one_line(exc)}") from None
+                    finally:
+                        stream.close()
                 slow = []
-                for p in plan.loads:
+                for p in (p for p in plan.loads if p.path is None):
                     if p.format == "nt" and b"_:" not in p.data:
                         try:
                             store.bulk_load(p.data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(p.graph))

@@ -460,6 +460,12 @@ def test_store_lines_equal_the_rdflib_mapping_on_every_layout(path):
     theirs.load(extraction_to_graph(x).serialize(format="nt").encode("utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
     assert set(map(str, mine)) == set(map(str, theirs))
     assert len(mine) > 100
+    from graph.rdf import to_store_nquads
+
+    quads = pyoxigraph.Store()
+    quads.load(to_store_nquads(x), pyoxigraph.RdfFormat.N_QUADS)
+    graph = pyoxigraph.NamedNode(iris.graph_iri(x.document.id))
+    assert {str(q.triple) for q in quads} == set(map(str, mine)) and {q.graph_name for q in quads} == {graph}
 
 
 # Deadlines
