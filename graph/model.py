@@ -5,7 +5,12 @@ extractor wrote them): nothing here re-derives where a unit ends. `load` reads a
 a `select` function (one of our SELECTs in, rows of plain values out); the lookups below are
 pure functions of it.
 
->>> m = Model(docs={}, units={}, by_rid={}, agencies={}, keys={}, evidence={"urn:x": [(3, 5, "urn:g")]})
+Documents and agencies are read at once; a document's units and evidence spans only when a
+view first asks for one of them (`_PerDocument`), so that answering about one agency or one
+document costs what that answer holds, not the corpus. Walking every unit reads them all in
+one pass.
+
+>>> m = Model(docs={}, units={}, by_rid={}, agencies={}, keys={}, evidence={"urn:g": {"urn:x": [(3, 5)]}})
 >>> span(m, "urn:x", "urn:g"), span(m, "urn:x", "urn:other")
 ([3, 5], [None, None])
 >>> natural("t10") > natural("t9")
@@ -16,8 +21,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -28,7 +34,7 @@ from ontology.namespaces import PKG_ONTOLOGY
 from .errors import NotFound
 
 __all__ = ["KINDS", "Model", "Unit", "find_doc", "find_unit", "fold", "load", "natural", "record_id", "span",
-           "unit_place"]
+           "spans", "unit_place"]
 
 KINDS = ("part", "section", "task", "measure", "box")
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
@@ -64,7 +70,7 @@ class Model:
     by_rid: dict[str, Unit]
     agencies: dict[str, dict]  # IRI -> {iri, name, labels}
     keys: dict[str, set[str]]  # folded label -> IRIs
-    evidence: dict[str, list[tuple[int, int, str]]]  # body IRI -> sorted (start, end, graph)
+    evidence: Mapping[str, dict[str, list[tuple[int, int]]]]  # graph IRI -> body IRI -> sorted (start, end)
     texts: dict[str, str] = field(default_factory=dict)
 
 
@@ -89,63 +95,198 @@ def record_id(node: str, doc_iri: str, doc_id: str) -> str | None:
     return f"{doc_id}/{_KEY_PREFIX[segment]}{unquote(local)}"
 
 
+_DOCS = """
+    SELECT ?g ?doc ?id ?text ?title ?place ?placeLabel ?start ?date ?creator WHERE { GRAPH ?g {
+      ?doc a eli:LegalResource ; eli:is_realized_by ?text ; dct:identifier ?id .
+      OPTIONAL { ?doc eli:title ?title }
+      OPTIONAL { ?doc dct:temporal ?period . ?period dcat:startDate ?start }
+      OPTIONAL { ?doc eli:date_document ?date }
+      OPTIONAL { ?doc dct:creator ?creator }
+      OPTIONAL { ?doc dct:spatial ?place . OPTIONAL { ?place skos:prefLabel ?placeLabel } } } }
+    ORDER BY ?id"""
+# Per document (GRAPH <g>) or, with ?g unbound, for all at once: one query per kind of row.
+_EVIDENCE = """SELECT ?g ?body ?start ?end WHERE { GRAPH %s {
+    ?sel oa:start ?start ; oa:end ?end . ?t oa:hasSelector ?sel . ?a oa:hasTarget ?t ; oa:hasBody ?body } }"""
+_EXTENTS = """SELECT ?g ?s ?start ?end WHERE { GRAPH %s {
+    ?s pkg:extent ?e . ?e oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end } }"""
+_SUBDIVISIONS = """SELECT ?g ?s ?type ?number ?title ?parent WHERE { GRAPH %s {
+    ?s eli:type_subdivision ?type ; eli:number ?number .
+    OPTIONAL { ?s eli:is_part_of ?parent }
+    OPTIONAL { ?s eli:title ?title } } }"""
+_ORDER_STRIDE = 1 << 24  # Unit.order: the document's rank times this, plus the unit's rank in it
+
+
+@dataclass
+class _Part:
+    """One document's units (by IRI and by record id) and its evidence spans (by body)."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    by_rid: dict[str, Unit] = field(default_factory=dict)
+    evidence: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+class _Corpus:
+    """Read each document's part on first use, or every part in one pass; thread-safe, read once."""
+
+    def __init__(self, select: Select, docs: dict[str, dict]) -> None:
+        self._select = select
+        self.docs = docs
+        self.rank = {d: i for i, d in enumerate(sorted(docs))}
+        self.by_graph = {d["graph"]: d["id"] for d in docs.values()}
+        self.by_iri = {d["iri"]: d["id"] for d in docs.values()}
+        self._parts: dict[str, _Part] = {}
+        self._all = False
+        self._lock = threading.Lock()
+
+    def part(self, doc_id: str) -> _Part:
+        p = self._parts.get(doc_id)
+        if p is None:
+            with self._lock:
+                p = self._parts.get(doc_id)
+                if p is None:
+                    p = _read_parts(self._select, self, [doc_id])[doc_id]
+                    self._parts[doc_id] = p
+        return p
+
+    def every_part(self) -> list[_Part]:
+        if not self._all:
+            with self._lock:
+                if not self._all:
+                    missing = [d for d in self.docs if d not in self._parts]
+                    if len(missing) > 1:
+                        self._parts.update(_read_parts(self._select, self, None, keep=set(missing)))
+                    elif missing:
+                        self._parts.update(_read_parts(self._select, self, missing))
+                    self._all = True
+        return [self._parts[d] for d in sorted(self.docs)]
+
+    def doc_of_iri(self, iri: str) -> str | None:
+        """Return the document a unit IRI belongs to (``{doc}/{kind}/{n}``), None if none."""
+        head, sep, _ = iri.rpartition("/")
+        if not sep:
+            return None
+        return self.by_iri.get(head.rpartition("/")[0])
+
+    def doc_of_rid(self, rid: str) -> str | None:
+        doc = rid.rpartition("/")[0]
+        return doc if doc in self.docs else None
+
+
+class _PerDocument(Mapping):
+    """A read-only mapping of one field of the documents' parts: a key reads only its document."""
+
+    def __init__(self, corpus: _Corpus, field_name: str, doc_of: Callable[[str], str | None]) -> None:
+        self._corpus, self._field, self._doc_of = corpus, field_name, doc_of
+
+    def _of(self, key: str) -> dict | None:
+        doc = self._doc_of(key) if isinstance(key, str) else None
+        return None if doc is None else getattr(self._corpus.part(doc), self._field)
+
+    def __getitem__(self, key: str):
+        part = self._of(key)
+        if part is None:
+            raise KeyError(key)
+        return part[key]
+
+    def __contains__(self, key: object) -> bool:
+        part = self._of(key)  # type: ignore[arg-type]
+        return part is not None and key in part
+
+    def __iter__(self) -> Iterator[str]:
+        for p in self._corpus.every_part():
+            yield from getattr(p, self._field)
+
+    def __len__(self) -> int:
+        return sum(len(getattr(p, self._field)) for p in self._corpus.every_part())
+
+
+class _EvidenceByGraph(Mapping):
+    """graph IRI → that document's evidence spans by body, read with its part."""
+
+    def __init__(self, corpus: _Corpus) -> None:
+        self._corpus = corpus
+
+    def __getitem__(self, graph: str) -> dict[str, list[tuple[int, int]]]:
+        doc = self._corpus.by_graph.get(graph)
+        if doc is None:
+            raise KeyError(graph)
+        return self._corpus.part(doc).evidence
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._corpus.by_graph))
+
+    def __len__(self) -> int:
+        return len(self._corpus.by_graph)
+
+
+def _read_parts(select: Select, corpus: _Corpus, doc_ids: list[str] | None, keep: set[str] | None = None):
+    """Read the parts of the given documents (one query set each), or of all (``None``: one set in all)."""
+    targets = [f"<{corpus.docs[d]['graph']}>" for d in doc_ids] if doc_ids is not None else ["?g"]
+    parts: dict[str, _Part] = {d: _Part() for d in (doc_ids if doc_ids is not None else corpus.docs)}
+    for target in targets:
+        fixed = target[1:-1] if target != "?g" else None
+
+        def rows(query: str):
+            for r in select(query % target):
+                if fixed is not None:
+                    r["g"] = fixed
+                yield r
+
+        evidence: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+        for r in rows(_EVIDENCE):
+            evidence[r["g"]][r["body"]].append((r["start"], r["end"]))
+        for g, bodies in evidence.items():
+            doc = corpus.by_graph.get(g)
+            if doc in parts:
+                for spans in bodies.values():
+                    spans.sort()
+                parts[doc].evidence = dict(bodies)
+        stored = {(r["g"], r["s"]): (r["start"], r["end"]) for r in rows(_EXTENTS)}
+        found = []
+        seen: set[str] = set()
+        for r in rows(_SUBDIVISIONS):
+            doc_id = corpus.by_graph.get(r["g"])
+            kind = _TYPE_KIND.get(r["type"])
+            if doc_id is None or doc_id not in parts or kind is None or r["s"] in seen:
+                continue
+            doc = corpus.docs[doc_id]
+            rid = record_id(r["s"], doc["iri"], doc_id)
+            if rid is None:
+                continue
+            seen.add(r["s"])
+            parent = r["parent"] if r["parent"] != doc["iri"] else None
+            head = next(iter(evidence.get(r["g"], {}).get(r["s"], ())), (-1, -1))
+            found.append((r["s"], rid, doc_id, kind, str(r["number"]), r["title"] or "", parent, r["g"], head,
+                          stored.get((r["g"], r["s"]), head)))
+        rank = {k: i for i, k in enumerate(KINDS)}
+        found.sort(key=lambda x: (x[2], x[9][0], rank[x[3]], x[8][0], natural(x[1])))
+        within: dict[str, int] = defaultdict(int)
+        for x in found:
+            i = within[x[2]]
+            within[x[2]] += 1
+            u = Unit(*x[:8], start=x[8][0], end=x[8][1], extent=tuple(x[9]),
+                     order=corpus.rank[x[2]] * _ORDER_STRIDE + i)
+            parts[x[2]].units[u.iri] = u
+            parts[x[2]].by_rid[u.rid] = u
+    if keep is not None:
+        parts = {d: p for d, p in parts.items() if d in keep}
+    return parts
+
+
 def load(select: Select) -> Model:
-    """Read the model of one version through `select`."""
+    """Read the model of one version through `select`: documents and agencies now, units when asked."""
     docs: dict[str, dict] = {}
-    graph_doc: dict[str, str] = {}
-    for r in select("""
-        SELECT ?g ?doc ?id ?text ?title ?place ?placeLabel ?start ?date ?creator WHERE { GRAPH ?g {
-          ?doc a eli:LegalResource ; eli:is_realized_by ?text ; dct:identifier ?id .
-          OPTIONAL { ?doc eli:title ?title }
-          OPTIONAL { ?doc dct:temporal ?period . ?period dcat:startDate ?start }
-          OPTIONAL { ?doc eli:date_document ?date }
-          OPTIONAL { ?doc dct:creator ?creator }
-          OPTIONAL { ?doc dct:spatial ?place . OPTIONAL { ?place skos:prefLabel ?placeLabel } } } }
-        ORDER BY ?id"""):
+    for r in select(_DOCS):
         year = r["start"] or (str(r["date"])[:4] if r["date"] else None)
-        d = docs.setdefault(r["id"], {"id": r["id"], "iri": r["doc"], "graph": r["g"], "text_iri": r["text"],
-                                      "title": r["title"] or r["id"], "jurisdiction": r["placeLabel"] or "",
-                                      "year": int(str(year)[:4]) if year and str(year)[:4].isdigit() else None,
-                                      "issuer_iri": r["creator"]})
-        graph_doc[r["g"]] = d["id"]
-    # Every evidence span at once: joining selectors per row is what makes queries slow.
-    evidence: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for r in select("""
-        SELECT ?g ?body ?start ?end WHERE { GRAPH ?g {
-          ?sel oa:start ?start ; oa:end ?end . ?t oa:hasSelector ?sel . ?a oa:hasTarget ?t ; oa:hasBody ?body } }"""):
-        evidence[r["body"]].append((r["start"], r["end"], r["g"]))
-    for spans in evidence.values():
-        spans.sort()
-    stored = {(r["g"], r["s"]): (r["start"], r["end"]) for r in select("""
-        SELECT ?g ?s ?start ?end WHERE { GRAPH ?g {
-          ?s pkg:extent ?e . ?e oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end } }""")}
-    rows = []
-    seen: set[str] = set()
-    for r in select("""
-        SELECT ?g ?s ?type ?number ?title ?parent WHERE { GRAPH ?g {
-          ?s eli:type_subdivision ?type ; eli:number ?number .
-          OPTIONAL { ?s eli:is_part_of ?parent }
-          OPTIONAL { ?s eli:title ?title } } }"""):
-        doc_id = graph_doc.get(r["g"])
-        kind = _TYPE_KIND.get(r["type"])
-        if doc_id is None or kind is None or r["s"] in seen:
-            continue
-        doc = docs[doc_id]
-        rid = record_id(r["s"], doc["iri"], doc_id)
-        if rid is None:
-            continue
-        seen.add(r["s"])
-        parent = r["parent"] if r["parent"] != doc["iri"] else None
-        head = next(((a, b) for a, b, g in evidence.get(r["s"], ()) if g == r["g"]), (-1, -1))
-        rows.append((r["s"], rid, doc_id, kind, str(r["number"]), r["title"] or "", parent, r["g"], head,
-                     stored.get((r["g"], r["s"]), head)))
-    rank = {k: i for i, k in enumerate(KINDS)}
-    rows.sort(key=lambda x: (x[2], x[9][0], rank[x[3]], x[8][0], natural(x[1])))
-    units = {x[0]: Unit(*x[:8], start=x[8][0], end=x[8][1], extent=tuple(x[9]), order=i) for i, x in enumerate(rows)}
+        docs.setdefault(r["id"], {"id": r["id"], "iri": r["doc"], "graph": r["g"], "text_iri": r["text"],
+                                  "title": r["title"] or r["id"], "jurisdiction": r["placeLabel"] or "",
+                                  "year": int(str(year)[:4]) if year and str(year)[:4].isdigit() else None,
+                                  "issuer_iri": r["creator"]})
+    corpus = _Corpus(select, docs)
     agencies: dict[str, dict] = {}
     gazetteer = str(iris.gazetteer_graph_iri())
     for r in select("""
-        SELECT ?g ?a ?p ?l WHERE { GRAPH ?g { ?a a org:Organization ; ?p ?l .
+        SELECT DISTINCT ?g ?a ?p ?l WHERE { GRAPH ?g { ?a a org:Organization ; ?p ?l .
           VALUES ?p { skos:prefLabel skos:altLabel } } }"""):
         a = agencies.setdefault(r["a"], {"iri": r["a"], "gaz": set(), "pref": set(), "alt": set()})
         if r["p"].endswith("prefLabel"):
@@ -160,18 +301,22 @@ def load(select: Select) -> Model:
             keys[fold(label)].add(a["iri"])
     for d in docs.values():  # the issuer by its agency name, as every other agency is shown
         d["issuer"] = agencies[d["issuer_iri"]]["name"] if d["issuer_iri"] in agencies else ""
-    return Model(docs, units, {u.rid: u for u in units.values()}, agencies, dict(keys), dict(evidence))
+    return Model(docs, _PerDocument(corpus, "units", corpus.doc_of_iri),
+                 _PerDocument(corpus, "by_rid", corpus.doc_of_rid), agencies, dict(keys), _EvidenceByGraph(corpus))
 
 
 # --------------------------------------------------------------------------- lookups
 
 
+def spans(model: Model, body: str, graph: str) -> list[tuple[int, int]]:
+    """Return every evidence span of `body` in `graph`, sorted (reads that document's part only)."""
+    return model.evidence.get(graph, {}).get(body, [])
+
+
 def span(model: Model, body: str, graph: str) -> list[int | None]:
     """Return the first evidence span of `body` in `graph` as [start, end] ([None, None] if none)."""
-    for a, b, g in model.evidence.get(body, ()):
-        if g == graph:
-            return [a, b]
-    return [None, None]
+    found = spans(model, body, graph)
+    return list(found[0]) if found else [None, None]
 
 
 def find_doc(model: Model, doc_id: str) -> dict:

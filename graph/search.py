@@ -54,6 +54,7 @@ from ontology.terms import ROLES
 
 from .errors import NotFound, QueryError
 from .model import Model, unit_place
+from .model import spans as evidence_spans
 
 __all__ = ["Hit", "Index", "check", "fold", "index", "index_path", "occurrence", "phrases", "snippet",
            "terms", "unit_texts"]
@@ -221,7 +222,7 @@ def _assignments(kg, model: Model) -> dict[str, list[tuple[str, str, list[str]]]
         role = r["r"].rsplit("#", 1)[-1]
         agency = model.agencies.get(r["agency"], {})
         name = agency.get("name", r["written"])
-        first = min((a for a, _, g in model.evidence.get(r["att"], ()) if g == r["g"]), default=-1)
+        first = min((a for a, _ in evidence_spans(model, r["att"], r["g"])), default=-1)
         names = [name, r["written"], *agency.get("labels", ())]
         found[r["u"]].append((rank.get(role, len(rank)), first, name, role, names))
     out = {}

@@ -15,6 +15,7 @@ import unicodedata
 from collections import defaultdict
 
 from ..model import find_doc
+from ..model import spans as evidence_spans
 
 __all__ = ["CITED_BY_COLUMNS", "CITES_COLUMNS", "cited_by", "cites", "normalize_title", "resolve_citation", "table_rows"]
 
@@ -116,7 +117,7 @@ def _citations(kg) -> list[dict]:
                 p["units"].add(unit.rid)
         out = []
         for p in pairs.values():
-            spans = [a for a, _, g in model.evidence.get(p["work"], ()) if g == p["graph"]]
+            spans = [a for a, _ in evidence_spans(model, p["work"], p["graph"])]
             units = sorted(p["units"], key=lambda rid: model.by_rid[rid].order)
             first = min(spans) if spans else (model.by_rid[units[0]].start if units else 1 << 60)
             out.append({"doc": p["doc"], "title": p["title"], "work": p["work"], "units": units, "at": first})

@@ -9,6 +9,7 @@ from ontology.terms import ROLE_ZH, ROLES
 
 from ..errors import QueryError
 from ..model import find_unit, span, unit_place
+from ..model import spans as evidence_spans
 
 
 
@@ -74,7 +75,7 @@ def task(kg, task_id: str) -> dict:
         if r["label"]:
             labels.setdefault(r["o"], r["label"])
     spans: dict[str, list[tuple[int, int]]] = {
-        node: [(a, b) for a, b, g in model.evidence.get(node, ()) if g == u.graph and us <= a < ue]
+        node: [(a, b) for a, b in evidence_spans(model, node, u.graph) if us <= a < ue]
         for key in ("cites", "spatial", "mentions") for node in targets[key]}
 
     def occurrences(nodes, name_key, skip_clauses=False) -> list[dict]:
