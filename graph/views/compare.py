@@ -20,8 +20,8 @@ from ..model import find_doc
 from .cites import cites, normalize_title
 from .lineage import predecessors, successors
 
-__all__ = ["AGENCY_COLUMNS", "CHANGE_COLUMNS", "CITATION_COLUMNS", "SECTIONS", "STATUS", "Comparison", "compare",
-           "table_rows"]
+__all__ = ["AGENCY_COLUMNS", "CHANGE_COLUMNS", "CITATION_COLUMNS", "LABELS", "SECTIONS", "STATUS", "STATUS_ZH",
+           "Comparison", "compare", "display_rows", "table_rows"]
 
 STATUS = ("gone", "new", "changed", "same")  # only in A, only in B, role counts differ, the same counts
 STATUS_ZH = {"gone": "不再出现", "new": "新出现", "changed": "职责变化", "same": "未变"}
@@ -179,4 +179,25 @@ def table_rows(rows) -> list[dict]:
             else:
                 cells[k] = "" if v is None else v
         out.append(cells)
+    return out
+
+
+# What the app shows as column headings (the CLI and the files keep the keys).
+LABELS = {"agency": "单位 agency", "status": "状态 status", "a_tasks": "A 任务 tasks", "b_tasks": "B 任务 tasks",
+          "lineage": "沿革 lineage", "iri": "IRI", "detail": "变化 detail", "title_a": "A 引用写法 title in A",
+          "title_b": "B 引用写法 title in B", "resolved": "语料文件 corpus document",
+          "resolved_title": "文件标题 its title", "units_a": "A 引用单元 units", "units_b": "B 引用单元 units",
+          **{f"{x}_{r}": f"{x.upper()} {ROLE_ZH[r]}" for x in ("a", "b") for r in ROLES}}
+
+
+def display_rows(rows, columns) -> list[dict]:
+    """Return section rows for a table on screen: labelled columns (no IRI), the status in Chinese and English.
+
+    >>> display_rows([{"agency": "市甲局", "status": "new", "iri": "urn:x"}], ["agency", "status", "iri"])
+    [{'单位 agency': '市甲局', '状态 status': '新出现 new'}]
+    """
+    out = []
+    for r in table_rows(rows):
+        out.append({LABELS.get(c, c): f"{STATUS_ZH[r[c]]} {r[c]}" if c == "status" else r[c]
+                    for c in columns if c != "iri"})
     return out
