@@ -298,3 +298,37 @@ def test_the_bureau_view_says_formerly_and_can_leave_predecessors_out(monkeypatc
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["任务 units"] == "3"
     assert "曾用名 formerly" not in "\n".join(c.value for c in at.caption)
+
+
+# --------------------------------------------------------------------------- the gazetteer's successors
+
+
+def test_every_successor_the_gazetteer_names_is_a_body_it_knows_and_no_chain_loops():
+    from extract.gazetteer import agencies, agency_resolver
+
+    r = agency_resolver()
+    listed = [e for e in agencies() if e.successor]
+    assert len(listed) >= 40
+    for e in listed:
+        seen = {e.id}
+        nxt = r.get(e.successor)
+        assert nxt is not None, f"{e.id}: unknown successor {e.successor}"
+        while nxt is not None and nxt.successor:
+            assert nxt.successor not in seen, f"{e.id}: successors loop at {nxt.successor}"
+            seen.add(nxt.id)
+            nxt = r.get(nxt.successor)
+
+
+@pytest.mark.parametrize("year, name, old, new", [
+    (2006, "人事部", "中华人民共和国人事部", "中华人民共和国人力资源和社会保障部"),
+    (2006, "建设部", "中华人民共和国建设部", "中华人民共和国住房和城乡建设部"),
+    (2010, "电监会", "国家电力监管委员会", "国家能源局"),
+    (2016, "国务院法制办", "国务院法制办公室", "中华人民共和国司法部"),
+    (2016, "工商总局", "国家工商行政管理总局", "国家市场监督管理总局"),
+])
+def test_a_national_plan_of_before_a_reform_names_bodies_whose_successor_is_known(year, name, old, new):
+    from extract.gazetteer import agency_resolver
+
+    r = agency_resolver("中国", year)
+    e = r.resolve(name)
+    assert e is not None and e.name == old and r.get(e.successor).name == new
