@@ -587,7 +587,7 @@ def _add_successions(ctx: _Doc) -> None:
         g.add((old_node, ORG.changedBy, event))
         g.add((new_node, ORG.resultedFrom, event))
         if old.valid_to:
-            g.add((event, DCTERMS.date, Literal(str(old.valid_to), datatype=XSD.gYear)))
+            g.add((event, DCTERMS.date, Lit(str(old.valid_to), datatype=XSD.gYear)))
         todo.append(new.id)
 
 

@@ -204,6 +204,21 @@ def test_the_old_plans_bodies_are_linked_to_their_successors_in_rdf_and_conform_
     assert not list(extraction_to_graph(extract_file(FIXTURES / f"{B}.txt")).subjects(None, ORG.ChangeEvent))
 
 
+@pytest.mark.parametrize("stem", [A, B])
+def test_the_stores_lines_hold_the_same_change_events_as_the_rdflib_mapping(stem):
+    import pyoxigraph
+
+    from graph.rdf import to_ntriples
+
+    x = extract_file(FIXTURES / f"{stem}.txt")
+    mine, theirs = pyoxigraph.Store(), pyoxigraph.Store()
+    mine.load(to_ntriples(x), pyoxigraph.RdfFormat.N_TRIPLES)
+    theirs.load(extraction_to_graph(x).serialize(format="nt").encode("utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    assert set(map(str, mine)) == set(map(str, theirs))
+    dates = {str(q.object) for q in mine if q.predicate.value == "http://purl.org/dc/terms/date"}
+    assert dates == ({'"2019"^^<http://www.w3.org/2001/XMLSchema#gYear>'} if stem == A else set())
+
+
 def test_a_broken_change_event_is_caught_by_the_shapes():
     g = extraction_to_graph(extract_file(FIXTURES / f"{A}.txt"))
     event = iris.change_event_iri("gz-amr", 2019, "gz-aic")
