@@ -19,6 +19,7 @@ from extract import tables
 from graph import query as q
 from graph import viz
 from graph.views import agency as agency_view
+from graph.views import compare as compare_view
 from graph.views import export as export_view
 from graph.views import links
 from graph.views import network as network_view
@@ -31,7 +32,7 @@ from graph.viz import file_stem, md_escape
 
 CONFIG = q.AppSettings.from_env(Path(__file__).resolve().parent)
 VIEWS = dict(zip(links.VIEWS, ("总览 Overview", "我的单位 My bureau", "任务 Task", "搜索 Search", "网络 Network",
-                               "查询 Query", "导出 Export", "上传文件 Upload"), strict=True))
+                               "查询 Query", "导出 Export", "上传文件 Upload", "对比 Compare"), strict=True))
 ROLE_LABEL = {r: task_view.role_label(r) for r in q.ROLES}
 NET_MODES = dict(zip(links.NET_MODES, ("单位 ↔ 任务 agencies ↔ tasks", "单位协作 agency collaboration",
                                       "任务关联 task connections"), strict=True))
@@ -170,7 +171,7 @@ def view_bureau(kg: q.KG) -> None:
         st.info("选择一个单位，查看它牵头、配合、负责或指导的全部任务。Pick an agency to see every task it carries.")
         return
     try:
-        b = agency_view.bureau(kg, typed, roles, **picks)
+        b = agency_view.bureau(kg, typed, roles, predecessors=st.session_state.get("bureau_predecessors", True), **picks)
     except q.UnknownAgency as exc:
         st.warning(f"未找到单位 No agency named “{md_escape(typed)}”.")
         if exc.suggestions:
@@ -181,6 +182,12 @@ def view_bureau(kg: q.KG) -> None:
     st.subheader(md_escape(b.agency["name"]), anchor=False)
     if b.agency["aliases"]:
         st.caption("又称 Also written: " + md_escape("、".join(b.agency["aliases"])))
+    if b.successors:  # a body a reform replaced: who took its duties over
+        st.caption("已由 Succeeded by: " + md_escape(" → ".join(s["name"] for s in b.successors)))
+    if b.predecessors:  # the bodies it took over: their tasks in older plans are its own, marked 曾用名
+        st.toggle("含前身单位的任务 Include the tasks of its predecessors（曾用名 formerly: "
+                  + md_escape("、".join(p["name"] for p in b.predecessors)) + "）", value=True,
+                  key="bureau_predecessors", persist_state="session")
     cols = st.columns(len(q.ROLES) + 1)
     cols[0].metric("任务 units", b.units)
     for col, (role, n) in zip(cols[1:], b.by_role):
@@ -202,7 +209,8 @@ def view_bureau(kg: q.KG) -> None:
         with st.container(border=True):
             link(outline_view.unit_label(r), f"bureau-{i}-{r['task']}", "task", task=r["task"])
             where = " › ".join(x for x in (r["doc_title"] if picks else "", r["part_title"], r["section_title"]) if x)
-            st.caption(f"{md_escape(where)} · **{ROLE_LABEL[r['role']]}** · 原文 {md_escape(r['name_as_written'])}")
+            formerly = f" · 曾用名 formerly {md_escape(r['formerly'])}" if r.get("formerly") else ""
+            st.caption(f"{md_escape(where)} · **{ROLE_LABEL[r['role']]}** · 原文 {md_escape(r['name_as_written'])}{formerly}")
             body = ["其他单位 Partners: " + md_escape(agency_view.partner_text(r["partners"]))] if r["partners"] else []
             body += ["> " + md_escape(r["clause"])] if r["clause"] else []
             if body:
@@ -423,8 +431,40 @@ def view_upload(kg: q.KG) -> None:
         st.success(md_escape(f"{target.name} added; the store is rebuilt"))
 
 
+def view_compare(kg: q.KG) -> None:
+    """Two plans side by side (`policykg compare A B`): agencies by role, what changed, what both cite."""
+    docs = {d["id"]: d["title"] for d in kg.documents()}
+    if len(docs) < 2:
+        st.info("对比需要至少两份文件 Comparing needs two documents in the corpus.")
+        return
+    ids = list(docs)
+    for key, default in (("cmp_a", ids[0]), ("cmp_b", ids[1])):
+        if st.session_state.get(key) not in docs:
+            if st.session_state.get(key):
+                st.warning(f"未找到文件 No document “{md_escape(st.session_state[key])}”.")
+            st.session_state[key] = default
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("文件 A Document A", ids, key="cmp_a", format_func=docs.get, persist_state="session")
+    b = c2.selectbox("文件 B Document B", ids, key="cmp_b", format_func=docs.get, persist_state="session")
+    c = compare_view.compare(kg, a, b)
+    labels = {**compare_view.STATUS_ZH, "shared_citations": "共同引用"}
+    for col, (key, n) in zip(st.columns(len(c.summary)), c.summary.items()):
+        col.metric(f"{labels[key]} {key.replace('_', ' ')}", n)
+    downloads([("Excel (.xlsx)", lambda: tables.to_xlsx_sheets(c.sheets()), f"对比-{file_stem(a)}-{file_stem(b)}.xlsx",
+                XLSX)])
+    for name, title in (("agencies", "各单位职责 Agencies by role"), ("changes", "变化 Changes"),
+                        ("citations", "共同引用 Shared citations")):
+        st.subheader(f"{title}（{len(c.section(name))}）", anchor=False)
+        if c.section(name):
+            st.dataframe(compare_view.display_rows(c.section(name), compare_view.SECTIONS[name][1]), hide_index=True,
+                         width="stretch")
+        else:
+            st.caption("没有 None.")
+
+
 RENDER = {"overview": view_overview, "bureau": view_bureau, "task": view_task, "search": view_search,
-          "network": view_network, "query": view_query, "export": view_export, "upload": view_upload}
+          "network": view_network, "query": view_query, "export": view_export, "upload": view_upload,
+          "compare": view_compare}
 
 
 def main() -> None:

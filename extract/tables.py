@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = ["FORMULA_STARTS", "cell", "fit", "grid", "guard", "text_of", "to_csv", "to_json", "to_text", "to_xlsx",
-           "width"]
+           "to_xlsx_sheets", "width"]
 
 # What makes Excel, LibreOffice or Sheets read a cell as a formula (or eat its first character).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,29 +95,37 @@ def to_xlsx(rows: Iterable, sheet: str = "分工表") -> bytes:
     The header is bold and frozen and carries an autofilter; numbers are stored as numbers;
     every other cell is text (never a formula); columns are as wide as their text, within 6–60.
     """
+    return to_xlsx_sheets({sheet: rows})
+
+
+def to_xlsx_sheets(sheets: Mapping[str, Iterable]) -> bytes:
+    """Return an .xlsx workbook with one sheet per entry (name → table or records), in order, as `to_xlsx` writes one."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    table = grid(rows)
-    for i, row in enumerate(table, start=1):
-        for j, value in enumerate(row, start=1):
-            v = cell(value)
-            c = ws.cell(row=i, column=j, value=v)
-            if isinstance(v, str):
-                c.data_type = "s"  # openpyxl would make "=…" a formula; the guard defused it already
-            if i == 1:
-                c.font = Font(bold=True)
-    if table and table[0]:
-        columns = max(len(r) for r in table)
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{len(table)}"
-        for j in range(columns):
-            w = max((width(text_of(r[j])) for r in table if j < len(r)), default=8)
-            ws.column_dimensions[get_column_letter(j + 1)].width = min(60, max(6, w + 2))
+    wb.remove(wb.active)
+    for sheet, rows in sheets.items():
+        ws = wb.create_sheet(sheet[:31])
+        table = grid(rows)
+        for i, row in enumerate(table, start=1):
+            for j, value in enumerate(row, start=1):
+                v = cell(value)
+                c = ws.cell(row=i, column=j, value=v)
+                if isinstance(v, str):
+                    c.data_type = "s"  # openpyxl would make "=…" a formula; the guard defused it already
+                if i == 1:
+                    c.font = Font(bold=True)
+        if table and table[0]:
+            columns = max(len(r) for r in table)
+            ws.freeze_panes = "A2"
+            ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{len(table)}"
+            for j in range(columns):
+                w = max((width(text_of(r[j])) for r in table if j < len(r)), default=8)
+                ws.column_dimensions[get_column_letter(j + 1)].width = min(60, max(6, w + 2))
+    if not wb.worksheets:
+        wb.create_sheet("Sheet")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

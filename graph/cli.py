@@ -88,6 +88,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--doc", metavar="DOC", help="only the tasks of this document (id or title)")
     s.add_argument("--year", type=int, metavar="YEAR", help="only documents whose period starts (or that are dated) in YEAR")
     s.add_argument("--issuer", metavar="NAME", help="only documents issued by this agency (any name or alias)")
+    lineage = s.add_mutually_exclusive_group()
+    lineage.add_argument("--with-predecessors", dest="predecessors", action="store_true", default=True,
+                         help="also the tasks of the bodies it took over in a reform, each row saying "
+                              "formerly (曾用名) the old name (default)")
+    lineage.add_argument("--no-predecessors", dest="predecessors", action="store_false",
+                         help="only the tasks naming this very body")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv, json or xlsx")
     s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
     s.set_defaults(func=cmd_agency)
@@ -285,7 +291,8 @@ def cmd_agency(args) -> int:
 
     fmt = _check_format(args.format, ("table", "csv", "json", "xlsx"))
     with _open(args) as kg:
-        rows = kg.agency_tasks(args.name, roles=args.role, doc=args.doc, year=args.year, issuer=args.issuer)
+        rows = kg.agency_tasks(args.name, roles=args.role, doc=args.doc, year=args.year, issuer=args.issuer,
+                               predecessors=args.predecessors)
         who = kg.resolve_agency(args.name)
     if fmt == "json":
         data = tables.to_json(rows)
@@ -301,8 +308,12 @@ def cmd_agency(args) -> int:
     else:
         shown = [{"doc": r["doc"], "task": r["task"].rsplit("/", 1)[-1], "role": ROLE_ZH[r["role"]], "title": r["title"],
                   "as written": r["name_as_written"],
-                  "with": "、".join(p["agency"] for p in r["partners"])} for r in rows]
-        data = f"{who['name']}: {len(rows)} rows\n" + tables.to_text(shown, ["doc", "task", "role", "title", "as written", "with"])
+                  "with": "、".join(p["agency"] for p in r["partners"]),
+                  "formerly": f"formerly {r['formerly']}" if r.get("formerly") else ""} for r in rows]
+        columns = ["doc", "task", "role", "title", "as written", "with"]
+        if any(r.get("formerly") for r in rows):  # rows that come through a predecessor say so (曾用名)
+            columns.append("formerly")
+        data = f"{who['name']}: {len(rows)} rows\n" + tables.to_text(shown, columns)
     write_output(args.output, data.encode("utf-8"))
     return 0
 

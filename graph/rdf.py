@@ -317,6 +317,7 @@ def _map(x: Extraction, base: str | None, sink) -> None:
     _add_references(ctx)
     _add_mentions(ctx)
     _add_indicators(ctx)
+    _add_successions(ctx)
     _add_labels(ctx.graph, ctx.agencies, ORG.Organization)
     _add_labels(ctx.graph, ctx.places, DCTERMS.Location)
 
@@ -541,6 +542,53 @@ def _add_mentions(ctx: _Doc) -> None:
         ctx.evidence(ctx.place(m.entry_id, m.canonical, m.name), m.span)
     for m in (*ctx.x.agencies, *(m for u in ctx.x.units for m in u.agencies)):
         ctx.evidence(ctx.agency(m.entry_id, m.canonical, m.name), m.span)
+
+
+def _add_successions(ctx: _Doc) -> None:
+    """Link every body the document names that a reform replaced to the body that took it over.
+
+    The gazetteer's ``successor`` (国家工商行政管理总局 → 国家市场监督管理总局, 河北省食品药品监督管理局 →
+    河北省市场监督管理局) is written with W3C ORG's organizational history, the vocabulary the
+    agencies already are in: the old body ``org:changedBy`` an ``org:ChangeEvent`` whose
+    ``org:originalOrganization`` it is and whose ``org:resultingOrganization`` (inverse
+    ``org:resultedFrom``) is the successor, dated ``dct:date`` (``xsd:gYear``, the old body's last
+    year). ORG's ChangeEvent is a prov:Activity made for mergers, splits and renamings of
+    organizations; ``dct:isReplacedBy`` is for versions of documents and ``prov:wasRevisionOf``
+    for revised entities, neither for one body taking over another's duties. The chain is
+    followed (中国银行业监督管理委员会 → 中国银行保险监督管理委员会 → 国家金融监督管理总局), each
+    successor an org:Organization with its canonical name, so a query can walk it in one graph.
+    """
+    from extract.gazetteer import agency_resolver
+
+    resolver = agency_resolver()
+    named = {iris.agency_iri(i, base=ctx.base): i for i in set(ctx.agency_ids.values())}
+    todo = sorted(i for node, i in named.items() if node in ctx.agencies)
+    done: set[str] = set()
+    while todo:
+        old_id = todo.pop()
+        if old_id in done:
+            continue
+        done.add(old_id)
+        old = resolver.get(old_id)
+        if old is None or not old.successor:
+            continue
+        new = resolver.get(old.successor)
+        if new is None:
+            continue
+        old_node, new_node = iris.agency_iri(old.id, base=ctx.base), iris.agency_iri(new.id, base=ctx.base)
+        if old_node not in ctx.agencies:
+            ctx.agencies[old_node].canonical.add(old.name)
+        ctx.agencies[new_node].canonical.add(new.name)
+        event = iris.change_event_iri(new.id, old.valid_to, old.id, ctx.base)
+        g = ctx.graph
+        g.add((event, RDF.type, ORG.ChangeEvent))
+        g.add((event, ORG.originalOrganization, old_node))
+        g.add((event, ORG.resultingOrganization, new_node))
+        g.add((old_node, ORG.changedBy, event))
+        g.add((new_node, ORG.resultedFrom, event))
+        if old.valid_to:
+            g.add((event, DCTERMS.date, Lit(str(old.valid_to), datatype=XSD.gYear)))
+        todo.append(new.id)
 
 
 def _add_indicators(ctx: _Doc) -> None:

@@ -304,6 +304,22 @@ def agency_iri(agency_id: str | None, name: str | None = None, base: str | None 
     return _iri(f"{base_iri(base)}agency/{segment(_entry_id(agency_id, name))}")
 
 
+def change_event_iri(successor_id: str, year: int | None, original_id: str, base: str | None = None) -> URIRef:
+    """Return the IRI of the reform after which a body took over another: an ``org:ChangeEvent``.
+
+    One event per successor and year, ``{base}agency/{successor}/change/{year}``, so the bodies
+    merged in one reform (工商局, 质监局, 食药监局 → 市场监管局 in 2019) share it, whichever
+    document names them; without a year, one per pair (``…/change/from-{original}``).
+
+    >>> str(change_event_iri("cn-samr", 2018, "cn-saic", "https://x.org/"))
+    'https://x.org/agency/cn-samr/change/2018'
+    >>> str(change_event_iri("gz-amr", None, "gz-aic", "https://x.org/"))
+    'https://x.org/agency/gz-amr/change/from-gz-aic'
+    """
+    when = str(year) if year else f"from-{original_id}"
+    return _iri(f"{base_iri(base)}agency/{segment(successor_id)}/change/{segment(when)}")
+
+
 def place_iri(place_id: str | None, name: str | None = None, base: str | None = None) -> URIRef:
     """Return ``{base}place/{id}``; without a gazetteer id, the id is `name_key(name)`."""
     return _iri(f"{base_iri(base)}place/{segment(_entry_id(place_id, name))}")

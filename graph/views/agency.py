@@ -16,6 +16,8 @@ from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
 from ..errors import QueryError, UnknownAgency
 from ..model import fold, unit_place
 from ..model import span as evidence_span
+from .lineage import predecessors as lineage_predecessors
+from .lineage import successors as lineage_successors
 
 
 
@@ -88,7 +90,7 @@ def _load_agency_counts(kg) -> list[dict]:
 
 
 def agency_tasks(kg, name: str, roles: Iterable[str] | None = None, *, doc: str | None = None,
-                 year: int | None = None, issuer: str | None = None) -> list[dict]:
+                 year: int | None = None, issuer: str | None = None, predecessors: bool = False) -> list[dict]:
     """Return the units an agency carries a role in, in document order, with the clause as evidence.
 
     Rows: task (record id), iri, doc, part, section (record ids), part_title,
@@ -98,13 +100,23 @@ def agency_tasks(kg, name: str, roles: Iterable[str] | None = None, *, doc: str 
     giving the agency this role there, when more than one), and the document's
     doc_title, year and issuer. ``doc`` (id or title), ``year`` and ``issuer`` (any
     name of the issuing agency) keep the rows of matching documents.
+    ``predecessors``: also the units of the bodies the agency took over in a reform
+    (`graph.views.lineage`); such a row's ``formerly`` is the old body's name (曾用名) and
+    ``formerly_iri`` its IRI, None on the agency's own rows.
     """
     kg.version()
     roles = check_roles(roles)
     agency = kg.resolve_agency(name)["iri"]
-    rows = _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_tasks(kg, agency, roles))
+    rows = [dict(r, formerly=None, formerly_iri=None)
+            for r in _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_tasks(kg, agency, roles))]
+    if predecessors:
+        for old in lineage_predecessors(kg, agency):
+            rows += [dict(r, formerly=old["name"], formerly_iri=old["iri"]) for r in
+                     _recent(kg, ("agency_tasks", old["iri"], roles), lambda o=old: _agency_tasks(kg, o["iri"], roles))]
+        model, rank = kg.model(), {r: i for i, r in enumerate(ROLES)}
+        rows.sort(key=lambda r: (r["doc"], model.units[r["iri"]].order, rank[r["role"]], r["formerly"] or ""))
     keep = documents_matching(kg, doc=doc, year=year, issuer=issuer)
-    return [dict(r) for r in rows if keep is None or r["doc"] in keep]
+    return [r for r in rows if keep is None or r["doc"] in keep]
 
 
 def documents_matching(kg, *, doc: str | None = None, year: int | None = None, issuer: str | None = None):
@@ -230,13 +242,14 @@ def check_roles(roles) -> tuple[str, ...]:
 
 
 BUREAU_HEADER = ["文件", "文件标题", "年份", "发文单位", "部分", "章节", "编号", "任务", "职责", "原文写法", "其他单位",
-                 "责任条款", "任务编号"]
+                 "责任条款", "任务编号", "曾用名"]
 
 
 def bureau_table(rows: Sequence[Mapping]) -> list[list]:
     """Return a bureau's 分工表 from `agency_tasks` rows: a header, then one line per unit and role.
 
-    Every line names its document: id, title, year (a number) and issuer.
+    Every line names its document: id, title, year (a number) and issuer; 曾用名 (formerly) is the
+    name of the predecessor body a line comes through, empty on the agency's own lines.
 
     >>> bureau_table([])[0][:5]
     ['文件', '文件标题', '年份', '发文单位', '部分']
@@ -250,7 +263,7 @@ def bureau_table(rows: Sequence[Mapping]) -> list[list]:
                     str(r.get("issuer") or ""), str(r.get("part_title") or ""), str(r.get("section_title") or ""),
                     str(number), str(r.get("title") or ""), ROLE_ZH.get(r.get("role"), str(r.get("role") or "")),
                     str(r.get("name_as_written") or ""), partner_text(r.get("partners") or ()),
-                    str(r.get("clause") or ""), str(r.get("task") or "")])
+                    str(r.get("clause") or ""), str(r.get("task") or ""), str(r.get("formerly") or "")])
     return out
 
 
@@ -268,26 +281,30 @@ class Bureau:
     units: int  # distinct units among the rows
     by_role: tuple[tuple[str, int], ...]  # (role, rows with that role), every role
     partners: tuple[dict, ...]  # {单位 agency, 共同任务 shared tasks, 其职责 their roles}
+    predecessors: tuple[dict, ...] = ()  # the bodies it took over (lineage.predecessors), followed or not
+    successors: tuple[dict, ...] = ()  # the bodies that took it over (lineage.successors)
 
     @property
     def table(self) -> list[list[str]]:
         return bureau_table(self.rows)
 
 
-def bureau(kg, name: str, roles: Iterable[str] | None = None, **documents) -> Bureau:
+def bureau(kg, name: str, roles: Iterable[str] | None = None, *, predecessors: bool = True, **documents) -> Bureau:
     """Return the My bureau view of an agency (any name or alias); `policykg agency NAME` is its twin.
 
     Raises UnknownAgency, with suggestions, when no agency has that name. No roles: no rows.
-    ``documents``: the ``doc``, ``year`` and ``issuer`` filters of `agency_tasks`.
+    ``documents``: the ``doc``, ``year`` and ``issuer`` filters of `agency_tasks`;
+    ``predecessors`` (default on): with the units of the bodies it took over in a reform.
     """
     agency = resolve_agency(kg, name)
     roles = check_roles(roles) if roles is None or list(roles) else ()
-    rows = tuple(agency_tasks(kg, agency["iri"], roles, **documents)) if roles else ()
+    rows = tuple(agency_tasks(kg, agency["iri"], roles, predecessors=predecessors, **documents)) if roles else ()
     partners = tuple({"单位 agency": p["agency"], "共同任务 shared tasks": p["shared_tasks"],
                       "其职责 their roles": "、".join(f"{ROLE_ZH[r]} {n}" for r, n in p["roles"].items())}
                      for p in coassigned(kg, agency["iri"]))
     return Bureau(agency, rows, len({r["task"] for r in rows}),
-                  tuple((r, sum(1 for x in rows if x["role"] == r)) for r in ROLES), partners)
+                  tuple((r, sum(1 for x in rows if x["role"] == r)) for r in ROLES), partners,
+                  tuple(lineage_predecessors(kg, agency["iri"])), tuple(lineage_successors(kg, agency["iri"])))
 
 
 DOCUMENT_FILTERS = {"doc": "文件 Document", "year": "年份 Year", "issuer": "发文单位 Issuer"}

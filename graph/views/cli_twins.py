@@ -1,4 +1,5 @@
-"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `marks`, `upload`, `search`, `cites`, `cited-by`.
+"""CLI twins of app views that `graph.cli` lacked: `policykg network`, `marks`, `upload`, `search`, `cites`, `cited-by`,
+`compare`.
 
 Registered by one line in `graph.cli.parser`; each command prints what the app's view shows,
 computed by the same function of `graph.views`.
@@ -168,6 +169,67 @@ def register(sub, common, open_graph, print_rows) -> None:
                        help="table (default), csv, json or xlsx")
         s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
         s.set_defaults(func=cmd_cites)
+
+    def cmd_compare(args) -> int:
+        import sys
+
+        from extract import tables
+        from extract.files import write_output
+
+        from ..errors import NotFound, QueryError
+        from .compare import SECTIONS, compare, table_rows
+
+        if args.format == "xlsx" and args.output == "-" and sys.stdout.isatty():
+            raise QueryError("xlsx is binary; write it to a file with -o FILE")
+        with open_graph(args) as kg:
+            try:
+                c = compare(kg, args.a, args.b)
+            except NotFound as exc:  # a document id that is not in the store: say which, exit 2 like a usage error
+                print(f"policykg: compare: {exc}", file=sys.stderr)
+                return 2
+        names = [args.section] if args.section else list(SECTIONS)
+        if args.format == "json":
+            data = c.as_dict()
+            if args.section:
+                data = {k: data[k] for k in ("a", "b", "summary", args.section)}
+            out = tables.to_json(data).encode("utf-8")
+        elif args.format == "csv":
+            sheet, columns = SECTIONS[args.section or "agencies"]
+            rows = table_rows(c.section(args.section or "agencies"))
+            out = tables.to_csv([columns, *([r[k] for k in columns] for r in rows)]).encode("utf-8")
+        elif args.format == "xlsx":
+            out = tables.to_xlsx_sheets({sheet: t for sheet, t in c.sheets().items()
+                                         if sheet in {SECTIONS[n][0] for n in names}})
+        else:
+            summary = "  ".join(f"{k} {v}" for k, v in c.summary.items())
+            parts = [f"A: {c.a['id']}  {c.a['title']}\nB: {c.b['id']}  {c.b['title']}\n{summary}\n"]
+            for name in names:
+                sheet, columns = SECTIONS[name]
+                shown = [c for c in columns if c != "iri"]
+                parts.append(f"{sheet} ({len(c.section(name))})\n"
+                             + tables.to_text(table_rows(c.section(name)), shown, max_width=40))
+            out = "\n".join(parts).encode("utf-8")
+        write_output(args.output, out)
+        return 0
+
+    s = sub.add_parser("compare", help="compare two plans: agencies by role, new, gone, changed; shared citations",
+                       description="Compare documents A and B of the store (ids, see policykg documents). Agencies "
+                                   "are matched by their canonical IRI: per agency its units by role in A and in B "
+                                   "(counts and unit keys) and its status (gone: only in A, new: only in B, changed: "
+                                   "its count differs for some role, same); a body replaced in a reform says which "
+                                   "it became (succeeded by / formerly). Then the changes, and the 《》 works both "
+                                   "cite (the corpus document a title resolves to, else its normalized title). An "
+                                   "unknown id is one line naming it, exit 2.",
+                       epilog="example:\n  policykg compare gz-ip-13th gz-ip-14th --format xlsx -o compare.xlsx",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    s.add_argument("a", metavar="A", help="the first (older) document's id")
+    s.add_argument("b", metavar="B", help="the second document's id")
+    s.add_argument("--section", choices=("agencies", "changes", "citations"),
+                   help="only this section (csv writes one: agencies unless told)")
+    s.add_argument("--format", default="table", choices=("table", "csv", "json", "xlsx"),
+                   help="table (default), csv, json or xlsx (one sheet per section)")
+    s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
+    s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("marks", help="the highlights of a task's text in the Task view",
                        description="Print what the app's Task view highlights in a task's text: title, clauses, "

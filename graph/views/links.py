@@ -8,6 +8,10 @@ shared. Pure functions of plain dicts: the app reads and writes ``st.query_param
 {'agency': '市版权局', 'view': 'bureau'}
 >>> url_for("network", {"net_mode": "tasks", "net_limit": 40})
 {'view': 'network', 'mode': 'tasks', 'limit': '40'}
+>>> state_from_url({"view": "compare", "a": "plan-2016", "b": "plan-2021"})
+{'cmp_a': 'plan-2016', 'cmp_b': 'plan-2021', 'view': 'compare'}
+>>> url_for("compare", {"cmp_a": "plan-2016", "cmp_b": "plan-2021"})
+{'view': 'compare', 'a': 'plan-2016', 'b': 'plan-2021'}
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from collections.abc import Mapping
 
 from .network import ROLE_MODES as NET_MODES  # bipartite, collaboration, tasks
 
-VIEWS = ("overview", "bureau", "task", "search", "network", "query", "export", "upload")
+VIEWS = ("overview", "bureau", "task", "search", "network", "query", "export", "upload", "compare")
 # Each app view's CLI twin: the command that prints what the view shows.
 CLI_TWIN = {"overview": "outline", "bureau": "agency", "task": "task", "search": "search", "network": "network",
-            "query": "sparql", "export": "export", "upload": "upload"}
+            "query": "sparql", "export": "export", "upload": "upload", "compare": "compare"}
 
 
 def state_from_url(params: Mapping[str, str]) -> dict:
@@ -34,6 +38,9 @@ def state_from_url(params: Mapping[str, str]) -> dict:
         state["net_mode"] = params["mode"]
     if str(params.get("limit", "")).isdigit():
         state["net_limit"] = min(max(int(params["limit"]) // 20 * 20, 20), 1000)
+    for name in ("a", "b"):  # the Compare view's two documents
+        if params.get(name):
+            state[f"cmp_{name}"] = params[name]
     view = params.get("view") or ("bureau" if "agency" in state else "task" if "task" in state else None)
     if view in VIEWS:
         state["view"] = view
@@ -48,6 +55,8 @@ def url_for(view: str, state: Mapping) -> dict[str, str]:
         return {"task": state["task"]}
     if view == "search" and state.get("search_q"):
         return {"view": view, "q": state["search_q"]}
+    if view == "compare":
+        return {"view": view, **{k: state[f"cmp_{k}"] for k in ("a", "b") if state.get(f"cmp_{k}")}}
     if view == "network":
         return {"view": view, "mode": state.get("net_mode", "bipartite"), "limit": str(state.get("net_limit", 300))}
     return {"view": view}
