@@ -271,6 +271,8 @@ def cmd_build(args) -> int:
         return 128 + e.signum
     for message in report.rejected:
         print(f"policykg: {message}", file=sys.stderr)
+    for message in report.warnings:  # orphaned corrections: kept in their file, applied nowhere
+        print(f"policykg: warning: {message}", file=sys.stderr)
     _out(f"{report}\n")
     if report.rejected:
         built = len(report.added) + len(report.replaced) + len(report.skipped)
