@@ -60,8 +60,9 @@ from .files import write_output
 from .reader import InputError
 from .records import Assignment, Clause, Correction, Deadline, Extraction, Role, Span, Unit
 
-__all__ = ["ACTIONS", "SUFFIX", "CorrectionsError", "append", "apply", "correction", "corrections_path", "diff_gold",
-           "diff_table", "dump", "import_file", "load", "load_for", "orphan_lines", "renumber", "unit_key"]
+__all__ = ["ACTIONS", "SUFFIX", "CorrectionsError", "append", "apply", "check_applies", "corrected_documents", "correction",
+           "corrections_path", "diff_gold", "diff_table", "document_id", "dump", "find_document", "import_file", "load",
+           "load_for", "orphan_lines", "renumber", "unit_key"]
 
 SUFFIX = ".corrections.json"
 ACTIONS = ("add", "remove", "set")
@@ -205,6 +206,39 @@ def renumber(corrections: Sequence[Correction]) -> tuple[Correction, ...]:
     return tuple(dataclasses.replace(c, index=i) for i, c in enumerate(corrections, start=1))
 
 
+def document_id(path) -> str:
+    """Return the id a document file gets (its sidecar's ``id``, else its name), without extracting it."""
+    from .pipeline import slug
+    from .reader import read_sidecar
+
+    return str(read_sidecar(Path(path)).get("id") or slug(Path(path).name))
+
+
+def find_document(doc, corpus="corpus") -> Path:
+    """Return the document file a DOC argument names: a file, or the document of that id in the corpus folder."""
+    from .reader import list_documents
+
+    p = Path(doc)
+    if p.is_file():
+        return p
+    folder = Path(corpus)
+    if not folder.is_dir():
+        raise CorrectionsError(doc, f"no such document file, and no corpus folder {corpus} to look its id up in")
+    found = [f for f in list_documents([folder]) if isinstance(f, Path) and document_id(f) == doc]
+    if len(found) != 1:
+        known = sorted(document_id(f) for f in list_documents([folder]) if isinstance(f, Path))
+        why = "no document" if not found else f"{len(found)} documents"
+        raise CorrectionsError(doc, f"{why} with this id in {corpus} (documents: {', '.join(known) or 'none'})")
+    return found[0]
+
+
+def corrected_documents(corpus="corpus") -> list[Path]:
+    """Return the documents of a corpus folder that have a corrections file, sorted."""
+    from .reader import list_documents
+
+    return [f for f in list_documents([corpus]) if isinstance(f, Path) and corrections_path(f).is_file()]
+
+
 # --------------------------------------------------------------------------- making one
 
 
@@ -328,6 +362,15 @@ def apply(x: Extraction, corrections: Sequence[Correction]) -> Extraction:
     units = tuple(dataclasses.replace(u, clauses=tuple(clauses[u.id])) if tuple(clauses[u.id]) != u.clauses else u
                   for u in x.units)
     return dataclasses.replace(x, units=units, corrections=tuple(outcomes))
+
+
+def check_applies(x: Extraction, new: Sequence[Correction]) -> None:
+    """Refuse new corrections that would not apply to the extraction as it is, or would change nothing."""
+    for c in apply(x, renumber(new)).corrections:
+        if c.status == ORPHANED:
+            raise CorrectionsError(x.document.source, f"{c.what}: {c.reason}")
+        if c.reason == "already so":
+            raise CorrectionsError(x.document.source, f"{c.what}: the unit already says so")
 
 
 def orphan_lines(x: Extraction, file=None) -> list[str]:
