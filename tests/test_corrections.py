@@ -200,6 +200,22 @@ def test_curated_facts_are_marked_with_who_when_and_why_in_prov_and_conform_to_t
     assert set(g.subjects(PKG.correction, orphan)) == {iris.doc_iri("demo-plan")}  # on no unit
 
 
+def test_the_store_lines_of_a_corrected_plan_equal_the_rdflib_mapping():
+    import pyoxigraph
+
+    from graph.rdf import to_ntriples
+
+    x = plan()
+    y = fx.apply(x, fx.renumber([fix(x, "t1", "add", agency="市财政局", role="cooperate", note='引号"与\\反斜杠'),
+                                 fix(x, "t2", "set", deadline="2024年6月底前"),
+                                 orphan_of(fix(x, "t2", "remove", agency="市公安局"))]))
+    mine, theirs = pyoxigraph.Store(), pyoxigraph.Store()
+    mine.load(to_ntriples(y), pyoxigraph.RdfFormat.N_TRIPLES)
+    theirs.load(_g(y).serialize(format="nt").encode("utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    assert set(map(str, mine)) == set(map(str, theirs))
+    assert any("generatedAtTime" in str(q) and "dateTime" in str(q) for q in mine)
+
+
 def test_the_shapes_refuse_an_uncurated_fact_without_evidence_and_a_curated_one_of_an_orphan():
     x = plan()
     y = fx.apply(x, fx.renumber([fix(x, "t1", "add", agency="市财政局", role="cooperate"),
