@@ -243,11 +243,16 @@ def view_task(kg: q.KG) -> None:
             st.caption(f"第 {t['page']} 页 page {t['page']}")
         if t["deadlines"]:
             st.markdown("**完成时限 / deadline**: " + "；".join(md_escape(d) for d in t["deadlines"]))
+            for d, c in t["curated_deadlines"].items():
+                st.caption(md_escape(f"{d} {task_view.curated_label(c)}"))
         st.markdown("**单位与职责 Agencies by role**")
         for role, who in task_view.agencies_by_role(t):
             st.markdown(f"*{ROLE_LABEL[role]}*")
             for a in who:
                 link(a["shown"], f"task-agency-{role}-{a['iri']}", "bureau", agency=a["canonical"])
+                if a["curated"]:
+                    st.caption(md_escape(task_view.curated_label(a["curated"])))
+        task_corrections(t)
         if t["boxes"]:
             st.markdown("**专栏 Boxes**")
         for b in t["boxes"]:
@@ -268,6 +273,43 @@ def view_task(kg: q.KG) -> None:
         for c in t["connected"][:12]:
             link(f"{c['number']} {c['title']} · {c['weight']}", f"conn-{c['task']}", "task", task=c["task"])
             st.caption(md_escape("；".join(c["reasons"])))
+
+
+def task_corrections(t: dict) -> None:
+    """The corrections of a task, the document's orphaned ones, and (admin only) the form that adds one."""
+    if t["corrections"]:
+        with st.expander(f"校正记录 Corrections（{len(t['corrections'])}）"):
+            st.markdown("\n".join(f"- {md_escape(task_view.correction_text(c))}" for c in t["corrections"]))
+    if t["orphaned"]:
+        st.warning(f"{len(t['orphaned'])} 条校正未能应用 corrections of this document apply nowhere:\n\n"
+                   + "\n".join(f"- {md_escape(task_view.correction_text(c))}" for c in t["orphaned"]))
+    if not CONFIG.admin:
+        return
+    key = t["id"].rsplit("/", 1)[-1]
+    with st.expander("✎ 校正 Correct this task"), st.form(f"correct-{t['id']}", clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        action = c1.radio("操作 Action", ["add", "remove", "set"], horizontal=True, key="fix_action",
+                          format_func={"add": "添加 add", "remove": "删除 remove", "set": "改为 set"}.get)
+        role = c2.selectbox("职责 Role", list(q.ROLES), key="fix_role", format_func=ROLE_LABEL.get)
+        names = list(dict.fromkeys(a["canonical"] for a in t["assignments"]))
+        agency = st.selectbox("单位 Agency（可输入新名称 type a new one）", names, index=None, key="fix_agency",
+                              accept_new_options=True, placeholder="如 市版权局")
+        deadline = st.text_input("完成时限 Deadline（代替单位 instead of an agency）", key="fix_deadline",
+                                 placeholder="如 2023年底前")
+        note = st.text_input("说明 Note（为什么 why）", key="fix_note")
+        by = st.text_input("校正人 By", key="fix_by")
+        saved = st.form_submit_button("保存并重建 Save and rebuild", type="primary")
+    if saved:
+        kind, done = task_view.try_save_correction(CONFIG.corpus, t["doc"], key, action, agency=agency or "",
+                                                   role=role, deadline=deadline, note=note, by=by)
+        if kind == "error":
+            st.error(md_escape(done))
+            return
+        open_graph(rebuild=True)
+        st.session_state["fix_done"] = done
+        st.rerun()
+    if done := st.session_state.pop("fix_done", None):
+        st.success(md_escape("已保存 saved: " + "；".join(done)))
 
 
 def view_search(kg: q.KG) -> None:

@@ -65,6 +65,36 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """One entry of a document's corrections file (`extract.corrections`): a fact set by hand, and its fate.
+
+    A correction adds, removes or sets an agency's role on a unit, or a unit's deadline; it names
+    the unit by its key (``t12``, ``m9.1``) and the title it had, so that a unit whose text changed
+    is never corrected by mistake: the correction is then `orphaned`, with the reason.
+    """
+
+    index: int  # 1-based position in the file
+    unit: str  # the unit's key within its document: t12, m9.1
+    title: str  # the unit's title when the correction was made ("" when not known)
+    action: str  # "add" | "remove" | "set"
+    agency: str | None = None  # the name as typed
+    agency_id: str | None = None  # its gazetteer id when it resolved
+    role: str | None = None  # a Role value
+    deadline: str | None = None  # the deadline as typed
+    note: str = ""
+    by: str = ""
+    when: str = ""  # ISO 8601 date-time
+    status: str = "pending"  # "applied" | "orphaned" once applied to an extraction
+    reason: str = ""  # why orphaned, or what applying it did
+
+    @property
+    def what(self) -> str:
+        """Return the correction in a few words: ``t12 add 市版权局 lead``."""
+        target = " ".join(x for x in (self.agency, self.role, self.deadline and f"deadline {self.deadline}") if x)
+        return f"{self.unit} {self.action} {target}".strip()
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """One agency named with one role in one clause."""
 
@@ -76,6 +106,7 @@ class Assignment:
     clause: Span  # the whole clause, brackets included
     inferred: str | None = None  # why the role or name was inferred (shared prefix, rule)
     full: str | None = None  # the name with a shared prefix restored (区甲局乙处、丙处 → 区甲局丙处)
+    curation: Correction | None = None  # set by hand: the correction that added it or changed its role
 
     @property
     def name(self) -> str:
@@ -91,6 +122,7 @@ class Deadline:
     span: Span
     year: int | None = None
     date: str | None = None  # ISO date (2022-12-31) or month (2022-06) when the text gives one
+    curation: Correction | None = None  # set by hand: the correction that added it
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +133,7 @@ class Clause:
     sentence: Span
     assignments: tuple[Assignment, ...]
     deadline: Deadline | None = None
+    curation: Correction | None = None  # not in the text: the correction stating what it holds (empty spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +263,7 @@ class Extraction:
     places: tuple[Mention, ...]
     agencies: tuple[Mention, ...]
     warnings: tuple[Issue, ...]
+    corrections: tuple[Correction, ...] = ()  # the document's corrections file, applied or orphaned
 
     @property
     def tasks(self) -> tuple[Unit, ...]:

@@ -28,8 +28,8 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["FORMULA_STARTS", "cell", "fit", "grid", "guard", "text_of", "to_csv", "to_json", "to_text", "to_xlsx",
-           "to_xlsx_sheets", "width"]
+__all__ = ["FORMULA_STARTS", "cell", "fit", "grid", "guard", "read_table", "text_of", "to_csv", "to_json", "to_text",
+           "to_xlsx", "to_xlsx_sheets", "unguard", "width"]
 
 # What makes Excel, LibreOffice or Sheets read a cell as a formula (or eat its first character).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -163,3 +163,54 @@ def to_text(rows: Sequence[Mapping], columns: Sequence[str], max_width: int = 48
     for row in cells:
         lines.append("  ".join(fit(v, w) for v, w in zip(row, widths)).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def unguard(value: str) -> str:
+    """Return a cell as it was before `guard`: the apostrophe before a formula-like start dropped.
+
+    >>> unguard("'=1+1"), unguard("'-1+1"), unguard("'引号"), unguard("市版权局")
+    ('=1+1', '-1+1', "'引号", '市版权局')
+    """
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
+def read_table(data: bytes, name: str) -> list[list[str]]:
+    """Read back a table this module wrote (CSV in UTF-8 with or without BOM, or the first sheet of an XLSX).
+
+    Every cell comes back as text, `guard` undone; ValueError says why a file cannot be read.
+
+    >>> read_table(to_csv([["名称", "数量"], ["=SUM(A1)", 3]]).encode("utf-8-sig"), "t.csv")
+    [['名称', '数量'], ['=SUM(A1)', '3']]
+    >>> read_table(to_xlsx([["名称", "数量"], ["-1", 3]]), "t.xlsx")
+    [['名称', '数量'], ['-1', '3']]
+    """
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        import warnings
+
+        import openpyxl
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many types for a damaged workbook
+            raise ValueError(f"not a readable XLSX file ({type(e).__name__})") from None
+        try:
+            ws = wb.worksheets[0]
+            rows = [["" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v) for v in r]
+                    for r in ws.iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise ValueError("neither UTF-8 nor GB18030 text") from None
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            raise ValueError(f"not a readable CSV file ({e})") from None
+    return [[unguard(c) for c in r] for r in rows]

@@ -42,13 +42,19 @@ GAZETTEER_DOC = "(gazetteer)"  # manifest id of the gazetteer graph; never a doc
 
 
 def source_digest(path: str | os.PathLike[str]) -> str:
-    """Return the sha256 of a document file and its metadata sidecar (NAME.toml), if any."""
+    """Return the sha256 of a document file, its metadata sidecar (NAME.toml) and its corrections, if any."""
+    from extract.corrections import corrections_path
+
     p = Path(path)
     h = hashlib.sha256(p.read_bytes())
     side = p.with_suffix(".toml")
     if side.is_file():
         h.update(b"\0sidecar\0")
         h.update(side.read_bytes())
+    fixes = corrections_path(p)  # NAME.corrections.json: a changed file rebuilds the document
+    if fixes.is_file():
+        h.update(b"\0corrections\0")
+        h.update(fixes.read_bytes())
     return h.hexdigest()
 
 
@@ -112,6 +118,7 @@ class BuildReport:
     removed: tuple[str, ...] = ()
     rejected: tuple[str, ...] = ()  # one line per document that could not be read
     version: str | None = None
+    warnings: tuple[str, ...] = ()  # one line per orphaned correction of a document built now
     timings: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -137,7 +144,7 @@ def mapping_fingerprint() -> str:
     """
     h = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
-    mapping = ("reader", "normalize", "clauses", "gazetteer", "segment", "pipeline", "records")
+    mapping = ("reader", "normalize", "clauses", "gazetteer", "segment", "pipeline", "records", "corrections")
     files = sorted([*(root / "extract" / f"{m}.py" for m in mapping), root / "graph" / "rdf.py",
                     *(root / "ontology").glob("*.py"), *(root / "ontology").glob("*.csv"),
                     *(root / "ontology").glob("*.ttl")])
@@ -186,11 +193,13 @@ def _watch_parent(parent: int) -> None:
 
 
 def _extract_one(path: str) -> tuple[str, object]:
-    """Extract one file and map it to N-Quads of its graph (runs in a worker process for large corpora).
+    """Extract one file, apply its corrections, map it to N-Quads of its graph (in a worker for large corpora).
 
-    Returns ``("ok", (doc_id, nquads, sha256 of nquads))`` or ``("error", one line)``: plain
-    bytes and strings, cheap to pass between processes (or machines, see `graph.executors`).
+    Returns ``("ok", (doc_id, nquads, sha256 of nquads, one line per orphaned correction))`` or
+    ``("error", one line)``: plain bytes and strings, cheap to pass between processes (or
+    machines, see `graph.executors`).
     """
+    from extract import corrections
     from extract.pipeline import extract_file
     from extract.reader import InputError
 
@@ -201,11 +210,13 @@ def _extract_one(path: str) -> tuple[str, object]:
     if _PARENT is not None and os.getppid() != _PARENT:
         os._exit(1)
     try:
-        x = extract_file(path)
+        fixes = corrections.load_for(path)  # a bad corrections file rejects its document, before extracting it
+        x = corrections.apply(extract_file(path), fixes)
     except InputError as exc:
         return "error", str(exc)
     data = to_store_nquads(x)
-    return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest())
+    orphaned = tuple(corrections.orphan_lines(x, corrections.corrections_path(path)))
+    return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned)
 
 
 def _stop_pool(pool) -> None:
@@ -353,11 +364,13 @@ def _spill_folder(data_dir) -> Path:
 
 def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected, messages, say, total, t0):
     extracted: dict[str, tuple[str, object]] = {}
+    warnings: list[str] = []  # orphaned corrections of the documents extracted now
     outcomes = _extract_all(todo, say, total)
     try:
         for i, (path, (status, value)) in enumerate(outcomes):
             if status == "ok":
-                doc_id, data, digest = value
+                doc_id, data, digest, orphaned = value
+                warnings.extend(orphaned)
                 file = spill / f"{i:06d}.nq"
                 file.write_bytes(data)
                 value = (doc_id, str(file), digest)
@@ -403,6 +416,7 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
         removed=tuple(d for d in report.removed if d != GAZETTEER_DOC),
         rejected=tuple(messages),
         version=report.version,
+        warnings=tuple(warnings),
         timings={"extract": t_extract, **report.timings},
     )
     say(total, total, str(out))

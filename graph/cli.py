@@ -69,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     sub.required = True
     extract_cli.add_parser(sub)
     extract_cli.add_eval_parser(sub)
+    extract_cli.add_corrections_parsers(sub)  # policykg correct, corrections, import-corrections
     common = _common()
 
     s = _sub(sub, "build", "build (or update) the graph store from plan files",
@@ -277,6 +278,8 @@ def cmd_build(args) -> int:
         return 128 + e.signum
     for message in report.rejected:
         print(f"policykg: {message}", file=sys.stderr)
+    for message in report.warnings:  # orphaned corrections: kept in their file, applied nowhere
+        print(f"policykg: warning: {message}", file=sys.stderr)
     _out(f"{report}\n")
     if report.rejected:
         built = len(report.added) + len(report.replaced) + len(report.skipped)
@@ -378,14 +381,26 @@ def task_text(t: dict) -> str:
         lines.append(f"page: {t['page']}")
     if t.get("deadlines"):
         lines.append("deadline: " + "；".join(t["deadlines"]))
+    from graph.views.task import correction_text, curated_label
+
     lines.append("assignments:")
     for a in t["assignments"]:
         extra = f"  ({a['inferred']})" if a["inferred"] else ""
-        lines.append(f"  {ROLE_ZH.get(a['role'], a['role'])}  {a['agency']} → {a['canonical']}  "
-                     f"[{a['span'][0]}-{a['span'][1]}]{extra}")
+        extra += f"  {curated_label(a['curated'])}" if a.get("curated") else ""
+        where = f"[{a['span'][0]}-{a['span'][1]}]" if a["span"][0] is not None else "[not in the text]"
+        lines.append(f"  {ROLE_ZH.get(a['role'], a['role'])}  {a['agency']} → {a['canonical']}  {where}{extra}")
+    for d, c in t.get("curated_deadlines", {}).items():
+        lines.append(f"deadline {d}: {curated_label(c)}")
+    if t.get("corrections"):
+        lines.append("corrections:")
+        lines += [f"  {correction_text(c)}" for c in t["corrections"]]
+    if t.get("orphaned"):
+        lines.append(f"orphaned corrections of {t['doc']} (applied nowhere):")
+        lines += [f"  {correction_text(c)}" for c in t["orphaned"]]
     lines.append("clauses:")
     for c in t["clauses"]:
-        lines.append(f"  [{c['span'][0]}-{c['span'][1]}] {c['quote']}")
+        if c["span"][0] is not None:  # a correction's clause has no characters in the text
+            lines.append(f"  [{c['span'][0]}-{c['span'][1]}] {c['quote']}")
     for key, label in (("references", "cites"), ("places", "places"), ("mentions", "mentions")):
         if t[key]:
             lines.append(f"{label}: " + "、".join(f"{o['quote']} [{o['span'][0]}-{o['span'][1]}]" for o in t[key]))

@@ -8,7 +8,11 @@ The mapping (see `ontology/vocab.ttl` for the terms):
 - an agency's role on a unit is a ``prov:Attribution`` (plus a one-hop shortcut property);
 - a deadline a clause states is a ``pkg:Deadline`` of the unit, with its text as written
   and, when it parses, its year and date;
-- every fact is the ``oa:hasBody`` of an ``oa:Annotation`` whose target selects its span.
+- every fact is the ``oa:hasBody`` of an ``oa:Annotation`` whose target selects its span;
+- a correction made by hand (``extract.corrections``) is a ``pkg:Correction`` (a ``prov:Entity``
+  with ``prov:wasAttributedTo`` who, ``prov:generatedAtTime`` when, ``rdfs:comment`` why) of the
+  document and of the unit it was applied to; the facts it added or changed are ``pkg:curatedBy``
+  it (an added one has no span), and an orphaned one says why (``pkg:orphaned``).
 
 No blank nodes: every node has an IRI from `ontology.iris`, so the same extraction gives
 byte-identical sorted N-Quads.
@@ -317,7 +321,8 @@ def _map(x: Extraction, base: str | None, sink) -> None:
     _add_references(ctx)
     _add_mentions(ctx)
     _add_indicators(ctx)
-    _add_successions(ctx)
+    _add_corrections(ctx)
+    _add_successions(ctx)  # after every agency is known, the corrections' included
     _add_labels(ctx.graph, ctx.agencies, ORG.Organization)
     _add_labels(ctx.graph, ctx.places, DCTERMS.Location)
 
@@ -464,6 +469,8 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
         clause_node = iris.clause_iri(node, ci)
         ctx.add(clause_node, RDF.type, PKG.Clause)
         ctx.evidence(clause_node, clause.span)
+        if clause.curation is not None:  # not in the text: the clause of a correction
+            ctx.add(clause_node, PKG.curatedBy, iris.correction_iri(ctx.doc_id, clause.curation.index, ctx.base))
         ctx.extent(clause_node, clause.sentence, PKG.sentence)
         for a in clause.assignments:
             role = a.role.value
@@ -479,6 +486,8 @@ def _add_unit(ctx: _Doc, unit: Unit) -> None:
             ctx.add(attribution, PKG.clause, clause_node)
             if a.inferred:
                 ctx.add(attribution, PKG.inferred, Lit(a.inferred))
+            if a.curation is not None:
+                ctx.add(attribution, PKG.curatedBy, iris.correction_iri(ctx.doc_id, a.curation.index, ctx.base))
             ctx.evidence(attribution, a.span)
         if clause.deadline is not None:
             _add_deadline(ctx, node, clause_node, clause.deadline)
@@ -497,7 +506,59 @@ def _add_deadline(ctx: _Doc, unit: URIRef, clause_node: URIRef, d: Deadline) -> 
         kind = XSD.date if len(d.date) == 10 else XSD.gYearMonth if len(d.date) == 7 else None
         if kind is not None:
             ctx.add(node, PKG.deadlineDate, Lit(d.date, datatype=kind))
+    if d.curation is not None:
+        ctx.add(node, PKG.curatedBy, iris.correction_iri(ctx.doc_id, d.curation.index, ctx.base))
     ctx.evidence(node, d.span)
+
+
+def _add_corrections(ctx: _Doc) -> None:
+    """Map each entry of the corrections file: who, when and why (PROV), what, and where it applied or why not."""
+    import datetime as dt
+
+    from extract import corrections as fixes
+
+    if not ctx.x.corrections:
+        return
+    source = Lit(fixes.corrections_path(ctx.x.document.source).name)
+    resolver = None
+    for c in ctx.x.corrections:
+        node = iris.correction_iri(ctx.doc_id, c.index, ctx.base)
+        ctx.add(ctx.doc, PKG.correction, node)
+        ctx.add(node, RDF.type, PKG.Correction)
+        ctx.add(node, RDF.type, PROV.Entity)
+        ctx.add(node, PKG.action, Lit(c.action))
+        ctx.add(node, PKG.unitKey, Lit(c.unit))
+        ctx.add(node, DCTERMS.source, source)
+        if c.by:
+            who = iris.curator_iri(c.by, ctx.base)
+            ctx.add(node, PROV.wasAttributedTo, who)
+            ctx.add(who, RDF.type, PROV.Agent)
+            ctx.add(who, RDFS.label, Lit(c.by))
+        if c.when:
+            ctx.add(node, PROV.generatedAtTime,
+                    Lit(dt.datetime.fromisoformat(c.when).isoformat(), datatype=XSD.dateTime))
+        if c.note:
+            ctx.add(node, RDFS.comment, Lit(c.note))
+        if c.agency is not None:
+            canonical = None
+            if c.agency_id:
+                if resolver is None:
+                    from extract.pipeline import document_resolver
+
+                    resolver = document_resolver(ctx.x)
+                entry = resolver.get(c.agency_id)
+                canonical = entry.name if entry is not None else None
+            ctx.add(node, PKG.nameAsTyped, Lit(c.agency))
+            ctx.add(node, PKG.correctedAgency, ctx.agency(c.agency_id, canonical, c.agency))
+        if c.role is not None:
+            ctx.add(node, PKG.correctedRole, PKG[c.role])
+        if c.deadline is not None:
+            ctx.add(node, PKG.correctedDeadline, Lit(c.deadline))
+        unit = fixes.find_unit(ctx.x, c.unit)
+        if c.status == fixes.ORPHANED:
+            ctx.add(node, PKG.orphaned, Lit(c.reason))
+        elif unit is not None:
+            ctx.add(iris.record_iri(unit.id, ctx.base), PKG.correction, node)
 
 
 def _add_boxes(ctx: _Doc) -> None:

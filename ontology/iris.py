@@ -282,6 +282,16 @@ def clause_iri(unit: URIRef, index: int) -> URIRef:
     return _iri(f"{unit}/clause/{int(index)}")
 
 
+def correction_iri(doc_id: str, index: int, base: str | None = None) -> URIRef:
+    """Return the IRI of the `index`-th (from 1) entry of a plan's corrections file: ``{doc}/correction/{n}``."""
+    return _iri(f"{doc_iri(doc_id, base)}/correction/{int(index)}")
+
+
+def curator_iri(name: str, base: str | None = None) -> URIRef:
+    """Return the IRI of a person who made corrections, by the name they gave: ``{base}curator/{name}``."""
+    return _iri(f"{base_iri(base)}curator/{segment(name)}")
+
+
 def observation_iri(indicator: URIRef, stage: str) -> URIRef:
     """Return the IRI of an indicator's baseline or target observation."""
     return _iri(f"{indicator}/{segment(stage)}")

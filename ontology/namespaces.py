@@ -243,6 +243,7 @@ class PKG(DefinedNamespace):
     Deadline: URIRef
     Footnote: URIRef
     Indicator: URIRef
+    Correction: URIRef
     # document and text
     text: URIRef
     sha256: URIRef
@@ -263,6 +264,16 @@ class PKG(DefinedNamespace):
     extent: URIRef
     sentence: URIRef
     page: URIRef
+    # corrections made by hand (extract/corrections.py)
+    correction: URIRef
+    curatedBy: URIRef
+    action: URIRef
+    unitKey: URIRef
+    nameAsTyped: URIRef
+    correctedAgency: URIRef
+    correctedRole: URIRef
+    correctedDeadline: URIRef
+    orphaned: URIRef
     # one-hop role shortcuts
     leadAgency: URIRef
     cooperatingAgency: URIRef

@@ -31,10 +31,12 @@ def task(kg, task_id: str) -> dict:
         return [None, None] if s is None else [s - us, e - us]
 
     rows = kg.select(f"""
-        SELECT ?att ?agency ?r ?written ?inferred ?clause WHERE {{ GRAPH <{u.graph}> {{
+        SELECT ?att ?agency ?r ?written ?inferred ?clause ?curated WHERE {{ GRAPH <{u.graph}> {{
           <{u.iri}> prov:qualifiedAttribution ?att .
           ?att prov:agent ?agency ; prov:hadRole ?r ; pkg:asWritten ?written ; pkg:clause ?clause .
-          OPTIONAL {{ ?att pkg:inferred ?inferred }} }} }}""")
+          OPTIONAL {{ ?att pkg:inferred ?inferred }} OPTIONAL {{ ?att pkg:curatedBy ?curated }} }} }}""")
+    fixes = unit_corrections(kg, u.graph, u.iri)
+    by_iri = {c["iri"]: c for c in fixes}
     # The sentence each clause governs, as the extractor stored it (pkg:sentence).
     sentences = {r["clause"]: (r["start"], r["end"]) for r in kg.select(f"""
         SELECT DISTINCT ?clause ?start ?end WHERE {{ GRAPH <{u.graph}> {{
@@ -50,7 +52,8 @@ def task(kg, task_id: str) -> dict:
         assignments.append({
             "agency": r["written"], "canonical": model.agencies.get(r["agency"], {}).get("name", r["agency"]),
             "iri": r["agency"], "role": r["r"].rsplit("#", 1)[-1], "quote": kg.quote(u.doc, nspan),
-            "span": nspan, "unit_span": rel(*nspan), "clause": r["clause"], "inferred": r["inferred"]})
+            "span": nspan, "unit_span": rel(*nspan), "clause": r["clause"], "inferred": r["inferred"],
+            "curated": by_iri.get(r["curated"])})
     ordered = sorted(clauses.values(), key=lambda c: c["span"][0] if c["span"][0] is not None else -1)
     for c in ordered:
         s0, ce = sentences.get(c["iri"], c["span"])
@@ -121,7 +124,8 @@ def task(kg, task_id: str) -> dict:
     indicators = [i for i in kg.indicators(u.doc)
                   if (i["footnote"] is not None and i["footnote"] in numbers) or i["name"] in unit_text]
     pages = kg.select(f"SELECT ?p WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> pkg:page ?p }} }}")
-    due = kg.select(f"SELECT ?d ?text WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> pkg:deadline ?d . ?d pkg:deadlineText ?text }} }}")
+    due = kg.select(f"""SELECT ?d ?text ?curated WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> pkg:deadline ?d .
+        ?d pkg:deadlineText ?text OPTIONAL {{ ?d pkg:curatedBy ?curated }} }} }}""")
     due.sort(key=lambda r: [int(p) if p.isdigit() else p for p in str(r["d"]).split("/")])
     try:
         connected = kg.connected(u.rid)
@@ -135,6 +139,8 @@ def task(kg, task_id: str) -> dict:
         "footnotes": footnotes, "indicators": indicators, "connected": connected,
         "page": int(pages[0]["p"]) if pages else None,
         "deadlines": list(dict.fromkeys(str(r["text"]) for r in due)),  # as written, in clause order
+        "curated_deadlines": {str(r["text"]): by_iri[r["curated"]] for r in due if r["curated"] in by_iri},
+        "corrections": fixes, "orphaned": orphaned_corrections(kg, u.doc),
     }
 
 
@@ -152,6 +158,89 @@ def _footnotes(kg, doc_id: str) -> list[dict]:
         return sorted(out.values(), key=lambda f: f["number"])
 
     return kg.memo(f"footnotes:{doc_id}", load)
+
+
+# --------------------------------------------------------------------------- corrections (extract/corrections.py)
+
+_CORRECTION_FIELDS = """?c pkg:action ?action ; pkg:unitKey ?unit .
+          OPTIONAL { ?c prov:wasAttributedTo ?w . ?w rdfs:label ?by } OPTIONAL { ?c prov:generatedAtTime ?when }
+          OPTIONAL { ?c rdfs:comment ?note } OPTIONAL { ?c pkg:nameAsTyped ?agency }
+          OPTIONAL { ?c pkg:correctedRole ?role } OPTIONAL { ?c pkg:correctedDeadline ?deadline }
+          OPTIONAL { ?c pkg:orphaned ?reason }"""
+
+
+def _correction_rows(rows: list[dict]) -> list[dict]:
+    out = []
+    for r in rows:
+        out.append({"iri": r["c"], "n": int(str(r["c"]).rsplit("/", 1)[-1]), "unit": r["unit"], "action": r["action"],
+                    "agency": r["agency"], "role": r["role"].rsplit("#", 1)[-1] if r["role"] else None,
+                    "deadline": r["deadline"], "by": r["by"] or "", "when": r["when"] or "", "note": r["note"] or "",
+                    "status": "orphaned" if r["reason"] else "applied", "reason": r["reason"] or ""})
+    return sorted(out, key=lambda c: c["n"])
+
+
+def unit_corrections(kg, graph: str, unit_iri: str) -> list[dict]:
+    """Return the corrections applied to a unit, in file order: n, action, agency, role, deadline, by, when, note."""
+    return _correction_rows(kg.select(f"""SELECT ?c ?action ?unit ?by ?when ?note ?agency ?role ?deadline ?reason
+        WHERE {{ GRAPH <{graph}> {{ <{unit_iri}> pkg:correction ?c . {_CORRECTION_FIELDS} }} }}"""))
+
+
+def orphaned_corrections(kg, doc_id: str) -> list[dict]:
+    """Return a document's corrections that did not apply at its last build, each with the reason."""
+    doc = kg.model().docs[doc_id]
+    return [c for c in _correction_rows(kg.select(f"""SELECT ?c ?action ?unit ?by ?when ?note ?agency ?role ?deadline
+        ?reason WHERE {{ GRAPH <{doc['graph']}> {{ <{doc['iri']}> pkg:correction ?c . {_CORRECTION_FIELDS} }} }}"""))
+            if c["status"] == "orphaned"]
+
+
+def curated_label(c: dict) -> str:
+    """Return how a curated fact is marked: ✎ curated by 李 on 2024-05-01: 原文有误."""
+    when = c["when"][:10]
+    return "✎ curated" + (f" by {c['by']}" if c["by"] else "") + (f" on {when}" if when else "") + \
+        (f": {c['note']}" if c["note"] else "")
+
+
+def correction_text(c: dict) -> str:
+    """Return one correction in a line: #3 set 市版权局 → cooperate (✎ curated by 李 on 2024-05-01: note)."""
+    what = c["agency"] or f"deadline {c['deadline']}"
+    role = f" → {role_label(c['role'])}" if c["role"] else ""
+    tail = f"; orphaned: {c['reason']}" if c["status"] == "orphaned" else ""
+    return f"#{c['n']} {c['unit']} {c['action']} {what}{role} ({curated_label(c)}){tail}"
+
+
+def save_correction(corpus, doc_id: str, unit: str, action: str, *, agency: str = "", role: str = "",
+                    deadline: str = "", note: str = "", by: str = "") -> list[str]:
+    """Append a correction made in the Task view to the document's corrections file; return what it says.
+
+    The document is read as the next build reads it: a correction that would not apply, or would change
+    nothing, raises CorrectionsError (one line) and nothing is written. The caller rebuilds.
+    """
+    from extract import corrections as fx
+    from extract.pipeline import extract_file
+
+    path = fx.find_document(doc_id, corpus)
+    raw = extract_file(path)
+    old = fx.load_for(path)
+    new = []
+    if agency.strip():
+        new.append(fx.correction(raw, unit, action, agency=agency, role=role or None, note=note, by=by))
+    if deadline.strip():
+        new.append(fx.correction(raw, unit, action, deadline=deadline, note=note, by=by))
+    if not new:
+        raise fx.CorrectionsError(doc_id, "give an agency (with a role) or a deadline")
+    fx.check_applies(fx.apply(raw, old), new)
+    merged = fx.append(path, raw.document.id, new)
+    return [c.what for c in merged[-len(new):]]
+
+
+def try_save_correction(corpus, doc_id: str, unit: str, action: str, **fields) -> tuple[str, object]:
+    """Return ("ok", what was saved) or ("error", the one-line reason): the Task view's form calls this."""
+    from ontology.errors import PolicyKGError
+
+    try:
+        return "ok", save_correction(corpus, doc_id, unit, action, **fields)
+    except PolicyKGError as exc:
+        return "error", str(exc)
 
 
 MARK_LABEL = {"title": "标题", "clause": "责任条款", "reference": "引用文件", "place": "地点", "agency": "单位"}
@@ -172,7 +261,8 @@ def marks(t: dict) -> list[tuple[int, int, str, str]]:
     if ts is not None and ts >= 0:
         out.append((ts - t["span"][0], te - t["span"][0], "title", MARK_LABEL["title"]))
     for c in t["clauses"]:
-        out.append((*c["unit_span"], "clause", MARK_LABEL["clause"]))
+        if c["unit_span"][0] is not None:  # a correction's clause has no characters in the text
+            out.append((*c["unit_span"], "clause", MARK_LABEL["clause"]))
     for a in t["assignments"]:
         if a["unit_span"][0] is not None:
             out.append((*a["unit_span"], f"role-{a['role']}", f"{a['canonical']} · {role_label(a['role'])}"))
@@ -193,7 +283,8 @@ def mark_rows(t: dict) -> list[dict]:
 def agencies_by_role(t: dict) -> list[tuple[str, list[dict]]]:
     """Return a task's agencies grouped by role, each once, in the order the text names them.
 
-    Each: {iri, canonical, shown}; ``shown`` adds the name as written when it differs: 广州市版权局（市版权局）.
+    Each: {iri, canonical, shown, curated}; ``shown`` adds the name as written when it differs:
+    广州市版权局（市版权局）; ``curated`` is the correction that set it (`unit_corrections`), or None.
     """
     out = []
     for role in ROLES:
@@ -201,7 +292,8 @@ def agencies_by_role(t: dict) -> list[tuple[str, list[dict]]]:
         for a in t["assignments"]:
             if a["role"] == role and a["iri"] not in seen:
                 shown = a["canonical"] if a["canonical"] == a["agency"] else f"{a['canonical']}（{a['agency']}）"
-                seen[a["iri"]] = {"iri": a["iri"], "canonical": a["canonical"], "shown": shown}
+                seen[a["iri"]] = {"iri": a["iri"], "canonical": a["canonical"], "shown": shown,
+                                  "curated": a.get("curated")}
         if seen:
             out.append((role, list(seen.values())))
     return out
