@@ -34,7 +34,7 @@ from ontology.namespaces import PKG_ONTOLOGY
 from .errors import NotFound
 
 __all__ = ["KINDS", "Model", "Unit", "find_doc", "find_unit", "fold", "load", "natural", "record_id", "span",
-           "spans", "unit_place"]
+           "read_head", "spans", "unit_place", "units_of"]
 
 KINDS = ("part", "section", "task", "measure", "box")
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
@@ -196,6 +196,9 @@ class _PerDocument(Mapping):
         for p in self._corpus.every_part():
             yield from getattr(p, self._field)
 
+    def of_doc(self, doc_id: str) -> list:
+        return list(getattr(self._corpus.part(doc_id), self._field).values()) if doc_id in self._corpus.docs else []
+
     def __len__(self) -> int:
         return sum(len(getattr(p, self._field)) for p in self._corpus.every_part())
 
@@ -273,8 +276,19 @@ def _read_parts(select: Select, corpus: _Corpus, doc_ids: list[str] | None, keep
     return parts
 
 
-def load(select: Select) -> Model:
-    """Read the model of one version through `select`: documents and agencies now, units when asked."""
+def load(select: Select, head: tuple[dict, dict, dict] | None = None) -> Model:
+    """Read the model of one version through `select`: documents and agencies now, units when asked.
+
+    `head`: what `read_head` gave for this version (kept on disk by the caller), else read now.
+    """
+    docs, agencies, keys = head if head is not None else read_head(select)
+    corpus = _Corpus(select, docs)
+    return Model(docs, _PerDocument(corpus, "units", corpus.doc_of_iri),
+                 _PerDocument(corpus, "by_rid", corpus.doc_of_rid), agencies, keys, _EvidenceByGraph(corpus))
+
+
+def read_head(select: Select) -> tuple[dict, dict, dict]:
+    """Read what a model holds from the start: documents, agencies, and agencies by folded label."""
     docs: dict[str, dict] = {}
     for r in select(_DOCS):
         year = r["start"] or (str(r["date"])[:4] if r["date"] else None)
@@ -282,7 +296,6 @@ def load(select: Select) -> Model:
                                   "title": r["title"] or r["id"], "jurisdiction": r["placeLabel"] or "",
                                   "year": int(str(year)[:4]) if year and str(year)[:4].isdigit() else None,
                                   "issuer_iri": r["creator"]})
-    corpus = _Corpus(select, docs)
     agencies: dict[str, dict] = {}
     gazetteer = str(iris.gazetteer_graph_iri())
     for r in select("""
@@ -301,8 +314,7 @@ def load(select: Select) -> Model:
             keys[fold(label)].add(a["iri"])
     for d in docs.values():  # the issuer by its agency name, as every other agency is shown
         d["issuer"] = agencies[d["issuer_iri"]]["name"] if d["issuer_iri"] in agencies else ""
-    return Model(docs, _PerDocument(corpus, "units", corpus.doc_of_iri),
-                 _PerDocument(corpus, "by_rid", corpus.doc_of_rid), agencies, dict(keys), _EvidenceByGraph(corpus))
+    return docs, agencies, dict(keys)
 
 
 # --------------------------------------------------------------------------- lookups
@@ -311,6 +323,14 @@ def load(select: Select) -> Model:
 def spans(model: Model, body: str, graph: str) -> list[tuple[int, int]]:
     """Return every evidence span of `body` in `graph`, sorted (reads that document's part only)."""
     return model.evidence.get(graph, {}).get(body, [])
+
+
+def units_of(model: Model, doc_id: str) -> list[Unit]:
+    """Return one document's units in document order (reads that document's part only)."""
+    units = model.units
+    if isinstance(units, _PerDocument):
+        return units.of_doc(doc_id)
+    return [u for u in units.values() if u.doc == doc_id]
 
 
 def span(model: Model, body: str, graph: str) -> list[int | None]:

@@ -28,12 +28,14 @@ model, the network) per version.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ontology import iris
 from ontology.terms import ROLE_ZH, ROLES
 
 from . import model as M
@@ -180,7 +182,19 @@ class KG:
 
     def model(self) -> M.Model:
         """Return the model of the version in hand (`graph.model`)."""
-        return self.memo("model", lambda: M.load(self.select))
+        return self.memo("model", lambda: M.load(self.select, self.cached("model-head", lambda: M.read_head(self.select))))
+
+    def doc_network(self, doc_id: str):
+        """Return the networkx projection of one document's graph (with the gazetteer), per version."""
+        from . import network as nw
+        from .sparql import QuadRows
+
+        doc = M.find_doc(self.model(), doc_id)
+        self.version()
+        key = hashlib.sha256(doc["id"].encode()).hexdigest()[:16]  # a file name whatever the id
+        return self.memo(f"network:{doc['id']}", lambda: self.cached(
+            f"docnet{key}",
+            lambda: nw.project(QuadRows(self._reader.quads([doc["graph"], str(iris.gazetteer_graph_iri())])))))
 
     def text(self, doc_id: str) -> str:
         """Return a document's normalized text, which every span counts in."""

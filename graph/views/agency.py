@@ -71,7 +71,9 @@ def _suggest(kg, name: str, n: int = 3) -> list[str]:
 def agency_counts(kg) -> list[dict]:
     """Return per agency its numbers of units by role and in total, most tasks first."""
     kg.version()
-    return [dict(r) for r in kg.memo("agency_counts", functools.partial(_load_agency_counts, kg))]
+    # Kept on disk per version: every name lookup ranks its candidates by these counts.
+    return [dict(r) for r in kg.memo("agency_counts", lambda: kg.cached(
+        "agency-counts", functools.partial(_load_agency_counts, kg)))]
 
 
 def _load_agency_counts(kg) -> list[dict]:

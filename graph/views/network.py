@@ -15,7 +15,7 @@ def connected(kg, task_id: str) -> list[dict]:
     from .. import network as nw
 
     u = find_unit(kg.model(), task_id, ("task", "measure"))
-    G = kg.network()
+    G = kg.doc_network(u.doc)  # a task's connections are within its plan: cost follows the one plan
     if u.iri not in G:
         return []
     rows = nw.connected_tasks(G, u.iri)

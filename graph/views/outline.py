@@ -6,23 +6,34 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..model import find_doc, natural, record_id, span
+from ..model import find_doc, natural, record_id, span, units_of
 
 
 def documents(kg) -> list[dict]:
-    """Return every document: id, title, jurisdiction and its numbers of tasks, measures, boxes, indicators."""
+    """Return every document: id, title, jurisdiction and its numbers of tasks, measures, boxes, indicators.
+
+    Counted by the store in one query, and kept on disk per version: the next process reads it.
+    """
     kg.version()
+    return [dict(r) for r in kg.memo("documents", lambda: kg.cached("documents", functools.partial(_documents, kg)))]
+
+
+_COUNTS = """SELECT ?g ?type (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g {
+    { ?s eli:type_subdivision ?type } UNION { ?s a pkg:Indicator . BIND(pkg:Indicator AS ?type) } } }
+    GROUP BY ?g ?type"""
+
+
+def _documents(kg) -> list[dict]:
     model = kg.model()
+    graph_doc = {d["graph"]: d["id"] for d in model.docs.values()}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for u in model.units.values():
-        counts[u.doc][u.kind] += 1
-    indicators = defaultdict(int)
-    for row in kg.indicators():
-        indicators[row["doc"]] += 1
+    for r in kg.select(_COUNTS):
+        if r["g"] in graph_doc:
+            counts[graph_doc[r["g"]]][r["type"].rsplit("#", 1)[-1].removesuffix("Type")] += int(r["n"])
     return [{"id": d["id"], "title": d["title"], "jurisdiction": d["jurisdiction"], "year": d.get("year"),
              "issuer": d.get("issuer", ""), "iri": d["iri"],
              "tasks": counts[d["id"]]["task"], "measures": counts[d["id"]]["measure"],
-             "boxes": counts[d["id"]]["box"], "indicators": indicators[d["id"]]}
+             "boxes": counts[d["id"]]["box"], "indicators": counts[d["id"]]["Indicator"]}
             for d in model.docs.values()]
 
 
@@ -37,9 +48,7 @@ def outline(kg, doc_id: str | None = None) -> list[dict]:
     if doc_id is not None:
         doc_id = find_doc(kg.model(), doc_id)["id"]
     out = []
-    for u in model.units.values():
-        if doc_id is not None and u.doc != doc_id:
-            continue
+    for u in (units_of(model, doc_id) if doc_id is not None else model.units.values()):
         parent = model.units.get(u.parent) if u.parent else None
         out.append({"id": u.rid, "kind": u.kind, "number": u.number, "title": u.title,
                     "parent": parent.rid if parent else None, "doc": u.doc, "iri": u.iri,
@@ -50,26 +59,26 @@ def outline(kg, doc_id: str | None = None) -> list[dict]:
 def indicators(kg, doc_id: str | None = None) -> list[dict]:
     """Return the indicator table rows: name, unit, baseline and target with years, source, nature."""
     kg.version()
-    rows = kg.memo("indicators", functools.partial(_load_indicators, kg))
     if doc_id is None:
-        return [dict(r) for r in rows]
-    doc_id = find_doc(kg.model(), doc_id)["id"]
-    return [dict(r) for r in rows if r["doc"] == doc_id]
+        return [dict(r) for r in kg.memo("indicators", functools.partial(_load_indicators, kg))]
+    doc = find_doc(kg.model(), doc_id)  # one document: only its graph is asked
+    return [dict(r) for r in kg.memo(f"indicators:{doc['id']}", functools.partial(_load_indicators, kg, doc))]
 
 
-def _load_indicators(kg) -> list[dict]:
+def _load_indicators(kg, only: dict | None = None) -> list[dict]:
     model = kg.model()
     graph_doc = {d["graph"]: d for d in model.docs.values()}
     found: dict[str, dict] = {}
+    target = f"<{only['graph']}>" if only is not None else "?g"
     for r in kg.select("""
-        SELECT ?g ?i ?name ?unit ?fn ?stage ?value ?year ?nature ?source WHERE { GRAPH ?g {
+        SELECT ?g ?i ?name ?unit ?fn ?stage ?value ?year ?nature ?source WHERE { GRAPH %s {
           ?i a pkg:Indicator ; skos:prefLabel ?name .
           OPTIONAL { ?i pkg:unit ?unit }
           OPTIONAL { ?i pkg:footnote ?f . ?f eli:number ?fn }
           OPTIONAL { ?o pkg:indicator ?i ; pkg:stage ?stage ; pkg:value ?value .
                      OPTIONAL { ?o pkg:year ?year } OPTIONAL { ?o pkg:nature ?nature }
-                     OPTIONAL { ?o pkg:sourceAgency ?source } } } }"""):
-        doc = graph_doc.get(r["g"])
+                     OPTIONAL { ?o pkg:sourceAgency ?source } } } }""" % target):
+        doc = graph_doc.get(r["g"] or only["graph"])
         if doc is None:
             continue
         rid = record_id(r["i"], doc["iri"], doc["id"]) or r["i"]
@@ -77,7 +86,7 @@ def _load_indicators(kg) -> list[dict]:
             "id": rid, "iri": r["i"], "name": r["name"], "unit": r["unit"] or "", "baseline": None,
             "baseline_year": None, "target": None, "target_year": None, "source": "", "source_iri": None,
             "nature": None, "doc": doc["id"], "footnote": int(r["fn"]) if r["fn"] else None,
-            "span": span(kg.model(), r["i"], r["g"])})
+            "span": span(kg.model(), r["i"], doc["graph"])})
         stage = (r["stage"] or "").rsplit("#", 1)[-1]
         if stage in ("baseline", "target"):
             row[stage] = r["value"]
