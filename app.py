@@ -74,7 +74,7 @@ def network_page(store: str, version: str, mode: str, filters: tuple, min_weight
     """Return (HTML page, centrality rows, community rows, files, nodes drawn, nodes in view) of one view, cached."""
     view = network_view.network_view(_kg, mode, min_weight=min_weight, limit=limit, k=k, **dict(filters))
     page = viz.render(view.graph, network_view.layout(_kg, mode), color_by="role" if mode == "bipartite" else "kind",
-                      stats={r["node"]: r for r in view.centrality})
+                      stats={r["node"]: r for r in view.centrality}, links=links.node_links(view.graph.nodes(data=True)))
     return (page, list(view.centrality), network_view.community_rows(view), network_view.files(view), view.drawn,
             view.total)
 

@@ -122,8 +122,11 @@ def layout(kg, mode: str) -> dict:
     from .. import network as nw
     from .. import viz
 
+    def draw():  # the view as drawn by default: in the task view, each task's DEFAULT_K strongest links
+        return viz.spread(nw.layout(nw.view_graph(kg.network(), mode, min_weight=default_min_weight(mode), k=DEFAULT_K)))
+
     def make():
-        return kg.cached(f"layout-{mode}", lambda: viz.spread(nw.layout(nw.view_graph(kg.network(), mode))))
+        return kg.cached(f"layout-{mode}-k{DEFAULT_K}", draw)
 
     return kg.memo(f"layout-{mode}", make)
 
