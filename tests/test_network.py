@@ -512,3 +512,45 @@ def test_communities_partition_the_agencies_deterministically(C):
     assert [g["size"] for g in groups] == sorted((g["size"] for g in groups), reverse=True)
     assert 1 < len(groups) < C.number_of_nodes()
     assert N.communities(nx.Graph()) == []
+
+
+# The CLI twin: policykg network --mode tasks --k K --min-weight W
+
+
+@pytest.fixture(scope="module")
+def seed_store(tmp_path_factory):
+    from graph.cli import main
+
+    data = tmp_path_factory.mktemp("network-data")
+    assert main(["build", str(ROOT / "corpus"), "--data", str(data)]) == 0
+    return data
+
+
+def test_cli_network_tasks_keeps_k_links_per_task_of_at_least_the_minimum_weight(seed_store, capsys):
+    import json
+
+    from graph.cli import main
+    from graph.query import open_kg
+    from graph.views.network import network_view
+
+    capsys.readouterr()
+    assert main(["network", "--mode", "tasks", "--k", "2", "--min-weight", "0.8", "--format", "json",
+                 "--data", str(seed_store)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 53 and max(r["degree"] for r in rows) <= 2 and any(r["degree"] == 2 for r in rows)
+    with open_kg(seed_store, ROOT / "corpus") as kg:
+        view = network_view(kg, "tasks", k=2, min_weight=0.8)
+        assert all(w >= 0.8 for *_, w in view.graph.edges(data="weight"))
+        assert [(r["rid"], r["degree"]) for r in rows] == [(r["rid"], r["degree"]) for r in view.centrality]
+        wider = network_view(kg, "tasks", k=4, min_weight=0.8)
+        assert wider.graph.number_of_edges() > view.graph.number_of_edges()
+
+
+def test_cli_network_refuses_k_below_one_in_one_line(seed_store, capsys):
+    from graph.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["network", "--mode", "tasks", "--k", "0", "--data", str(seed_store)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "argument --k: must be at least 1, got 0" in err[0], err
