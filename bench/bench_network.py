@@ -70,8 +70,11 @@ def main() -> None:
     try:
         build(ROOT / "corpus", tmp / "seed-data")
         base = figures(tmp / "seed-data", ROOT / "corpus")
+        print("seed (baseline): " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in base.items() if isinstance(v, float)),
+              flush=True)
         generate(tmp / "corpus", n)
         t_build = build(tmp / "corpus", tmp / "data")
+        print(f"{n} documents built in {t_build:.1f} s", flush=True)
         big = figures(tmp / "data", tmp / "corpus")
         print(f"{n} documents built in {t_build:.1f} s: {big['units']} units, {big['agencies']} agencies, "
               f"{big['links']} collaboration links (seed: {base['units']} units, {base['agencies']} agencies, "
