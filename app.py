@@ -69,11 +69,12 @@ def warm_network(kg: q.KG, delay: float = 2.0) -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def network_page(store: str, version: str, mode: str, filters: tuple, min_weight: int, limit: int, _kg: q.KG):
+def network_page(store: str, version: str, mode: str, filters: tuple, min_weight: float, limit: int, k: int,
+                 _kg: q.KG):
     """Return (HTML page, centrality rows, community rows, files, nodes drawn, nodes in view) of one view, cached."""
-    view = network_view.network_view(_kg, mode, min_weight=min_weight, limit=limit, **dict(filters))
+    view = network_view.network_view(_kg, mode, min_weight=min_weight, limit=limit, k=k, **dict(filters))
     page = viz.render(view.graph, network_view.layout(_kg, mode), color_by="role" if mode == "bipartite" else "kind",
-                      stats={r["node"]: r for r in view.centrality})
+                      stats={r["node"]: r for r in view.centrality}, links=links.node_links(view.graph.nodes(data=True)))
     return (page, list(view.centrality), network_view.community_rows(view), network_view.files(view), view.drawn,
             view.total)
 
@@ -267,11 +268,12 @@ def view_task(kg: q.KG) -> None:
         if t["references"]:
             st.markdown("**引用文件 References**: " + "、".join(md_escape(r["quote"]) for r in t["references"]))
     with right:
-        st.markdown("**关联任务 Connected tasks**")
+        st.markdown(f"**关联任务 Connected tasks**（最强 {network_view.DEFAULT_K} 条 its strongest links, "
+                    f"≥ {network_view.default_min_weight('tasks')}）")
         if not t["connected"]:
             st.caption("没有 None.")
-        for c in t["connected"][:12]:
-            link(f"{c['number']} {c['title']} · {c['weight']}", f"conn-{c['task']}", "task", task=c["task"])
+        for c in t["connected"]:
+            link(f"{c['number']} {c['title']} · {c['weight']:.2f}", f"conn-{c['task']}", "task", task=c["task"])
             st.caption(md_escape("；".join(c["reasons"])))
 
 
@@ -343,15 +345,21 @@ def view_network(kg: q.KG) -> None:
     filters = tuple((key, tuple(col.multiselect(label, list(choices[key]), key=f"net_{key}", format_func=choices[key].get,
                                                 persist_state="session")))
                     for col, (key, label) in zip(st.columns(4), network_view.FILTERS.items()))
-    c5, c6 = st.columns(2)
+    c5, c6, c7 = st.columns(3)
     limit = c5.slider("最多节点 Node limit", 20, 1000, 300, step=20, key="net_limit", persist_state="session")
-    min_weight = 1
-    if mode != "bipartite":
-        what = "共同任务 shared tasks" if mode == "collaboration" else "关联理由 shared reasons"
-        min_weight = c6.slider(f"最小关联强度 Minimum link weight（{what}）", 1, 6, network_view.default_min_weight(mode),
-                               key=f"net_min_{mode}", persist_state="session")
+    min_weight, k = 1, network_view.DEFAULT_K
+    if mode == "collaboration":
+        min_weight = c6.slider("最小关联强度 Minimum link weight（共同任务 shared tasks）", 1, 6,
+                               network_view.default_min_weight(mode), key="net_min_collaboration", persist_state="session")
+    elif mode == "tasks":
+        min_weight = c6.slider("最小关联强度 Minimum link weight（共同事物的特异度之和 summed specificity of what "
+                               "two tasks share）", 0.0, 3.0, float(network_view.default_min_weight(mode)), step=0.1,
+                               key="net_min_tasks", persist_state="session",
+                               help="每项共同事物 each shared thing: log(N/n)/log(N), n of the N units holding it")
+        k = c7.slider("每个任务的关联数 Links per task（最强 strongest k）", 1, 10, network_view.DEFAULT_K,
+                      key="net_k", persist_state="session")
     page, central, groups, files, drawn, total = network_page(f"{CONFIG.data}|{CONFIG.corpus}", kg.version(), mode,
-                                                              filters, min_weight, limit, kg)
+                                                              filters, min_weight, limit, k, kg)
     left, right = st.columns([5, 2])
     with left:
         if total == 0:

@@ -19,6 +19,7 @@ No function changes a graph handed to it.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -405,6 +406,22 @@ def _role_edges(G: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict]]:
 
 
 # Tasks connected by what they share
+#
+# Two units are linked by what both carry: an agency in the same role, a cited work, a place,
+# a keyword, their section. Each shared thing counts by how specific it is over the corpus's
+# units: its inverse document frequency log(N / n) / log(N), N units in all and n holding it,
+# so a thing held by two units of many counts nearly 1 and one held by every unit counts 0.
+# A collective (各区人民政府, 有关部门: the gazetteer's kind "collective", open or not) is no
+# shared agency: it names whoever the clause means, not one body. Each unit keeps its `k`
+# strongest links: links are taken strongest first, and one is kept while both its units have
+# fewer than `k`.
+
+_PREFIX = {"section": "same section", "keywords": "shared keyword"}
+
+
+def is_collective(G: nx.Graph, agency: str) -> bool:
+    """Tell whether an agency is a collective, as the gazetteer stored it (org:classification pkg:collective)."""
+    return G.nodes[agency].get("agency_kind") == "collective"
 
 
 def _features(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[str, dict[tuple[str, str], str]]:
@@ -412,7 +429,7 @@ def _features(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[str, dict[tuple[
     kinds = set(kinds)
     feats: dict[str, dict] = {u: {} for u in _units(G)}
     for u, v, role, _ in _role_edges(G):
-        if role in kinds:
+        if role in kinds and not is_collective(G, v):
             feats[u][(role, v)] = G.nodes[v].get("label") or v
     for u, v, data in G.edges(data=True):
         if u not in feats:
@@ -430,20 +447,26 @@ def _features(G: nx.MultiDiGraph, kinds: Iterable[str]) -> dict[str, dict[tuple[
     return feats
 
 
-def _reasons(mine: dict, theirs: dict) -> tuple[list[str], list[str]]:
-    shared = sorted(set(mine) & set(theirs), key=lambda f: (CONNECTION_KINDS.index(f[0]), mine[f]))
-    reasons, kinds = [], set()
-    keywords = sorted(mine[f] for f in shared if f[0] == "keywords")
-    for kind, value in shared:
-        if kind == "keywords":
-            continue
-        prefix = "same section" if kind == "section" else f"shared {kind}"
-        reasons.append(f"{prefix}: {mine[(kind, value)]}")
-        kinds.add(kind)
-    if keywords:
-        reasons.append("shared keywords: " + ", ".join(keywords))
-        kinds.add("keywords")
-    return sorted(reasons), sorted(kinds, key=CONNECTION_KINDS.index)
+def specificity(feats: dict[str, dict]) -> dict[tuple[str, str], float]:
+    """Return each feature's weight: log(N / n) / log(N) for N units and n units holding it (0 … 1)."""
+    n = len(feats)
+    held: dict[tuple, int] = defaultdict(int)
+    for fs in feats.values():
+        for f in fs:
+            held[f] += 1
+    if n < 2:
+        return {f: 0.0 for f in held}
+    return {f: max(0.0, math.log(n / c) / math.log(n)) for f, c in held.items()}
+
+
+def _reasons(mine: dict, theirs: dict, weight: dict) -> tuple[list[str], list[str], float]:
+    """Return the reasons two units share (strongest first, each with its weight), their kinds and the sum."""
+    shared = [f for f in set(mine) & set(theirs) if round(weight[f], 2) > 0]
+    shared.sort(key=lambda f: (-round(weight[f], 6), CONNECTION_KINDS.index(f[0]), mine[f]))
+    reasons = [f"{_PREFIX.get(kind, f'shared {kind}')}: {mine[(kind, value)]} ({weight[(kind, value)]:.2f})"
+               for kind, value in shared]
+    kinds = sorted({kind for kind, _ in shared}, key=CONNECTION_KINDS.index)
+    return reasons, kinds, round(sum(weight[f] for f in shared), 3)
 
 
 def _check_kinds(kinds) -> tuple[str, ...]:
@@ -454,29 +477,45 @@ def _check_kinds(kinds) -> tuple[str, ...]:
     return kinds
 
 
-def task_connections(G: nx.MultiDiGraph, kinds: Iterable[str] | None = None, min_weight: int = 1) -> nx.Graph:
+def task_connections(G: nx.MultiDiGraph, kinds: Iterable[str] | None = None, min_weight: float = 0.0,
+                     k: int | None = None, units: Iterable[str] | None = None) -> nx.Graph:
     """Return a graph of tasks and measures linked by what they share, each edge with its reasons.
 
     `kinds` limits the reasons considered (see CONNECTION_KINDS: a role such as ``lead``,
-    ``reference``, ``place``, ``keywords``, ``section``); edges carry ``reasons`` (sorted
-    strings), ``kinds`` (sorted by CONNECTION_KINDS) and ``weight`` (number of reasons).
+    ``reference``, ``place``, ``keywords``, ``section``). A link weighs the sum of its shared
+    things' specificity over every unit of `G` (see above); links lighter than `min_weight`, or
+    of weight 0, are left out, and each unit keeps at most its `k` strongest (None: all).
+    `units` (node keys) limits the units linked; the weights are still those of the whole of `G`.
+    Edges carry ``reasons`` (``shared lead: 市版权局 (0.83)``, strongest first), ``kinds``
+    (sorted by CONNECTION_KINDS) and ``weight``.
     """
     kinds = _check_kinds(kinds)
+    if k is not None and k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
     feats = _features(G, kinds)
+    weight = specificity(feats)
+    keep = list(feats) if units is None else [u for u in feats if u in set(units)]
     holders: dict[tuple, list[str]] = defaultdict(list)
-    for u in feats:  # units in natural order, so each holder list is too
+    for u in keep:  # units in natural order, so each holder list is too
         for f in feats[u]:
-            holders[f].append(u)
-    pairs = set()
-    for units in holders.values():
-        pairs.update(combinations(units, 2))
+            if round(weight[f], 2) > 0:
+                holders[f].append(u)
+    total: dict[tuple[str, str], float] = defaultdict(float)
+    for f, held in holders.items():
+        for pair in combinations(held, 2):
+            total[pair] += weight[f]
     C = nx.Graph()
-    for u in feats:
+    for u in keep:
         C.add_node(u, **_unit_attrs(G, u))
-    for u, v in sorted(pairs, key=lambda p: (_natural(p[0]), _natural(p[1]))):
-        reasons, ks = _reasons(feats[u], feats[v])
-        if len(reasons) >= min_weight:
-            C.add_edge(u, v, reasons=reasons, kinds=ks, weight=len(reasons))
+    degree: dict[str, int] = defaultdict(int)
+    order = {u: i for i, u in enumerate(keep)}
+    for (u, v), w in sorted(total.items(), key=lambda kv: (-round(kv[1], 6), order[kv[0][0]], order[kv[0][1]])):
+        if round(w, 3) < max(min_weight, 0.001) or (k is not None and (degree[u] >= k or degree[v] >= k)):
+            continue
+        reasons, ks, w = _reasons(feats[u], feats[v], weight)
+        C.add_edge(u, v, reasons=reasons, kinds=ks, weight=w)
+        degree[u] += 1
+        degree[v] += 1
     return C
 
 
@@ -485,25 +524,24 @@ def _unit_attrs(G: nx.Graph, u: str) -> dict:
     return {k: d.get(k) for k in ("kind", "label", "number", "doc", "rid", "section", "part")}
 
 
-def connected_tasks(G: nx.MultiDiGraph, task: str, kinds: Iterable[str] | None = None) -> list[dict]:
-    """Return the tasks that share something with `task`, strongest first, each with its reasons.
+def connected_tasks(G: nx.MultiDiGraph, task: str, kinds: Iterable[str] | None = None, min_weight: float = 0.0,
+                    k: int | None = None, T: nx.Graph | None = None) -> list[dict]:
+    """Return the links of `task` in `task_connections` (the same `kinds`, `min_weight`, `k`), strongest first.
 
-    `task` is a node key or a record id; each row has ``task``, ``label``, ``number``, ``rid``,
-    ``reasons``, ``kinds`` and ``weight``, sorted by weight (descending) then task.
+    `task` is a node key or a record id; `T`, when given, is that network already made. Each row
+    has ``task``, ``label``, ``number``, ``rid``, ``reasons``, ``kinds`` and ``weight``, sorted by
+    weight (descending) then task.
     """
-    kinds = _check_kinds(kinds)
     task = resolve(G, task)
     if G.nodes[task].get("kind") not in UNIT_KINDS:
         raise KeyError(f"{task!r} is a {G.nodes[task].get('kind')}, not a task or measure")
-    feats = _features(G, kinds)
+    if T is None:
+        T = task_connections(G, kinds, min_weight=min_weight, k=k)
     rows = []
-    for other, theirs in feats.items():
-        if other == task or not set(feats[task]) & set(theirs):
-            continue
-        reasons, ks = _reasons(feats[task], theirs)
+    for other, e in (T[task].items() if task in T else ()):
         d = G.nodes[other]
         rows.append(dict(task=other, label=d.get("label"), number=d.get("number"), rid=d.get("rid"),
-                         reasons=reasons, kinds=ks, weight=len(reasons)))
+                         reasons=list(e["reasons"]), kinds=list(e["kinds"]), weight=e["weight"]))
     return sorted(rows, key=lambda r: (-r["weight"], _natural(r["task"])))
 
 
@@ -583,7 +621,8 @@ def view_graph(
     parts: Iterable[str] | None = None,
     sections: Iterable[str] | None = None,
     agencies: Iterable[str] | None = None,
-    min_weight: int = 1,
+    min_weight: float = 1,
+    k: int | None = None,
 ) -> nx.Graph:
     """Return the graph one network view draws from the projection `G` (not modified).
 
@@ -592,7 +631,8 @@ def view_graph(
     (parts, sections, agencies) or role names; None keeps everything. In the collaboration
     view an agency filter keeps those agencies and their partners; in the task view it keeps
     the tasks those agencies carry. `min_weight` drops weaker links (shared tasks in the
-    collaboration view, reasons in the task view).
+    collaboration view, the summed specificity of the shared things in the task view, where
+    each task keeps its `k` strongest links: see `task_connections`).
     """
     roles = tuple(roles) if roles else None
     if mode == "bipartite":
@@ -624,8 +664,9 @@ def view_graph(
         if agencies is not None:
             C = C.subgraph({n for a in agencies if a in C for n in (a, *C[a])})
         return C
-    kinds = (*roles, *(k for k in CONNECTION_KINDS if k not in ROLES)) if roles else None
-    return task_connections(Gf, kinds=kinds, min_weight=min_weight)
+    kinds = (*roles, *(c for c in CONNECTION_KINDS if c not in ROLES)) if roles else None
+    units = [n for n in keep if G.nodes[n].get("kind") in UNIT_KINDS]
+    return task_connections(G, kinds=kinds, min_weight=min_weight, k=k, units=units)
 
 
 def centrality(H: nx.Graph, sample_above: int = 300, sample: int = 128, max_edges: int = 20_000) -> list[dict]:
@@ -646,9 +687,14 @@ def centrality(H: nx.Graph, sample_above: int = 300, sample: int = 128, max_edge
     else:
         between = nx.betweenness_centrality(D, k=k, weight="distance", seed=42) if n else {}
     rows = [{"node": x, "label": H.nodes[x].get("label") or str(x), "kind": H.nodes[x].get("kind"),
-             "rid": H.nodes[x].get("rid"), "degree": H.degree(x), "weighted_degree": H.degree(x, weight="weight"),
+             "rid": H.nodes[x].get("rid"), "degree": H.degree(x), "weighted_degree": _rounded(H.degree(x, weight="weight")),
              "betweenness": None if between is None else round(between.get(x, 0.0), 9)} for x in H.nodes]
     return sorted(rows, key=lambda r: (-r["weighted_degree"], -r["degree"], str(r["node"])))
+
+
+def _rounded(value):
+    """Return a sum of weights as people read it: an int stays one, a float keeps 3 decimals."""
+    return round(value, 3) if isinstance(value, float) else value
 
 
 def trim(H: nx.Graph, limit: int | None) -> nx.Graph:

@@ -83,7 +83,11 @@ MARK_LEGEND = {
     "role-responsible": "负责 responsible", "role-guide": "指导 guide", "reference": "引用 reference",
     "place": "地点 place", "agency": "提及单位 agency mentioned",
 }
-_LABEL_CHARS = 14  # longer labels are cut on the canvas; the tooltip has the whole text
+_LABEL_CHARS = 12  # longer labels are cut on the canvas; the tooltip and the focus panel have the whole text
+_FONT_PX = 13  # labels on screen, whatever the zoom
+_FONT_FACE = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"
+# A deep link into the app, percent-encoded (graph.views.links.node_links): nothing else becomes "open".
+_DEEP_LINK = re.compile(r"\?[A-Za-z0-9%._~+-]+=[A-Za-z0-9%._~+-]*(&[A-Za-z0-9%._~+-]+=[A-Za-z0-9%._~+-]*)*")
 
 
 # --------------------------------------------------------------------------- text
@@ -293,6 +297,48 @@ def _scaled(positions: Mapping, nodes: Sequence, spread: float) -> dict:
     return {n: (round((float(p[0]) - cx) * k, 1), round((float(p[1]) - cy) * k, 1)) for n, p in pts.items()}
 
 
+_SIZE_MIN, _SIZE_MAX = 8, 36  # a dot's radius on the canvas, by weighted degree (vis-network's linear scaling)
+
+
+def _radii(values: Mapping) -> dict:
+    """Return each dot's radius as vis-network scales it from the node's value."""
+    lo, hi = min(values.values(), default=0.0), max(values.values(), default=0.0)
+    share = {n: 0.5 if hi == lo else max(0.0, (v - lo) / (hi - lo)) for n, v in values.items()}
+    return {n: _SIZE_MIN + f * (_SIZE_MAX - _SIZE_MIN) for n, f in share.items()}
+
+
+def _separate(xy: Mapping, radius: Mapping, nodes: Sequence, gap: float = 4.0, rounds: int = 40) -> dict:
+    """Return canvas positions moved apart until no two dots overlap (or `rounds` passes), deterministically.
+
+    Each pass pushes every overlapping pair apart along the line between them, each by half the
+    overlap; coincident dots part along a direction fixed by their order.
+
+    >>> _separate({"a": (0.0, 0.0), "b": (1.0, 0.0)}, {"a": 10.0, "b": 10.0}, ["a", "b"])
+    {'a': (-11.5, 0.0), 'b': (12.5, 0.0)}
+    """
+    import numpy as np
+
+    if len(nodes) < 2:
+        return dict(xy)
+    pos = np.array([xy[n] for n in nodes], dtype=float)
+    r = np.array([radius[n] for n in nodes], dtype=float)
+    need = r[:, None] + r[None, :] + gap
+    np.fill_diagonal(need, 0.0)
+    angle = np.arange(len(nodes)) * 2.399963  # the golden angle: a fixed direction per node
+    fallback = np.stack((np.cos(angle), np.sin(angle)), axis=1)
+    for _ in range(rounds):
+        d = pos[:, None, :] - pos[None, :, :]
+        dist = np.hypot(d[..., 0], d[..., 1])
+        overlap = np.clip(need - dist, 0.0, None)
+        np.fill_diagonal(overlap, 0.0)
+        if not overlap.any():
+            break
+        unit = np.where(dist[..., None] > 1e-9, d / np.maximum(dist, 1e-9)[..., None],
+                        fallback[:, None, :] - fallback[None, :, :])
+        pos += 0.5 * (overlap[..., None] * unit).sum(axis=1)
+    return {n: (round(float(x), 1), round(float(y), 1)) for n, (x, y) in zip(nodes, pos)}
+
+
 def _node_tooltip(node, data: Mapping, degree: int, weighted: float, stats: Mapping | None) -> str:
     kind = data.get("kind", "")
     label = data.get("label", str(node))
@@ -332,8 +378,15 @@ def render(
     stats: Mapping | None = None,
     max_edges: int | None = 5000,
     height: int = 640,
+    links: Mapping | None = None,
 ) -> str:
     """Return a self-contained HTML page drawing `H` at `positions` with vis-network.
+
+    On the canvas: clicking a node focuses its neighbourhood (the rest is dimmed) and offers
+    "open" when `links` gives the node a deep link into the app (a query string such as
+    ``?task=plan%2Ft1``, see `graph.views.links.node_links`; the top window goes there); a search
+    box finds a node by name; labels are placed most-connected first and one that would overlap
+    a label already placed is left out (hover, focus or zoom in to see it).
 
     `color_by` is "role" (edges coloured by the agency's role, nodes by kind) or "kind"
     (nodes by kind, edges grey); with ``stats`` (node → {betweenness, community}, e.g. the view's
@@ -353,6 +406,7 @@ def render(
         a = 2 * math.pi * i / len(missing)
         xy[n] = (round(spread * 0.6 * math.cos(a), 1), round(spread * 0.6 * math.sin(a), 1))
     degree = dict(G.degree(weight="weight"))
+    xy = _separate(xy, _radii({n: float(degree[n]) for n in nodes}), nodes)
     stats = stats or {}
     ids = {n: i for i, n in enumerate(nodes)}
 
@@ -360,21 +414,28 @@ def render(
 
     # directed=True only spares pyvis an O(E) duplicate scan per edge; arrows are switched off.
     net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
+    rank = {n: i for i, n in enumerate(sorted(nodes, key=lambda n: (-degree[n], -G.degree(n), str(n))))}
+    links = links or {}
     for n in nodes:
         data = G.nodes[n]
         kind = str(data.get("kind", ""))
         label = str(data.get("label", n))
         x, y = xy[n]
+        extra = {"open": links[n]} if _DEEP_LINK.fullmatch(str(links.get(n, ""))) else {}
         net.add_node(
             ids[n],
             label=_short(label),
-            shape="box" if kind == "agency" and len(nodes) <= 60 else "dot",
+            shape="dot",
             color=_community_color(stats.get(n)) or KIND_COLORS.get(kind, _OTHER),
             title=_node_tooltip(n, data, G.degree(n), degree[n], stats.get(n)),
             x=x,
             y=y,
             value=round(float(degree[n]), 3),
             physics=False,
+            name=" ".join(label.split()),  # the search box and the focus panel (as text)
+            kind=kind,
+            rank=rank[n],  # label placement: most connected first
+            **extra,
         )
     edges = list(G.edges(data=True))
     if max_edges is not None and len(edges) > max_edges:
@@ -390,10 +451,10 @@ def render(
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
         "edges": {"smooth": False},
-        # Size and label grow with weighted degree; small labels hide until one zooms in.
-        "nodes": {"font": {"face": "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"},
-                  "scaling": {"min": 8, "max": 36,
-                              "label": {"enabled": True, "min": 11, "max": 22, "drawThreshold": 6, "maxVisible": 24}}},
+        # Size grows with weighted degree; labels keep one size on screen and are placed by the page's
+        # script (placeLabels) so that none overlaps another.
+        "nodes": {"font": {"face": _FONT_FACE, "size": _FONT_PX},
+                  "scaling": {"min": _SIZE_MIN, "max": _SIZE_MAX, "label": {"enabled": False}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(nodes) > 200},
     }
     net.set_options(json.dumps(options))
@@ -415,6 +476,8 @@ def render(
                   + (f" (the {len(edges)} strongest of {G.number_of_edges()})" if len(edges) < G.number_of_edges() else ""),
         "DATA": _script_json({"nodes": vis_nodes, "edges": vis_edges, "options": options}),
         "JS": _asset("vis-network.min.js"),
+        "FONT": str(_FONT_PX),
+        "FACE": _script_json(_FONT_FACE),
     }
     # One pass, so that a placeholder written inside document text or the bundle stays as it is.
     page = re.sub(r"%([A-Z]+)%", lambda m: fills.get(m.group(1), m.group(0)), _PAGE)
@@ -453,7 +516,9 @@ def _asset(name: str) -> str:
 
 
 # The page: vis-network inlined, data as escaped JSON, tooltips made from escaped HTML.
-# `window.pkDrawn` is set after the first drawing, for tests and the benchmark.
+# Names reach the page only as canvas text, DOM textContent and input values, never as markup.
+# `window.pkDrawn` is set after the first drawing and `window.pkLabelled` once labels are placed,
+# for tests and the benchmark; `window.pkFocused` is the node in focus (null for none).
 _PAGE = """<!DOCTYPE html>
 <html lang="zh">
 <head>
@@ -461,7 +526,16 @@ _PAGE = """<!DOCTYPE html>
 <style>%CSS%</style>
 <style>
 html, body { margin: 0; padding: 0; font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
+#pk-wrap { position: relative; }
 #pk-network { width: 100%; height: %HEIGHT%px; border: 1px solid #ddd; box-sizing: border-box; }
+#pk-tools { position: absolute; top: 6px; left: 6px; z-index: 5; font-size: 13px; }
+#pk-search { width: 15em; padding: 3px 6px; font: inherit; border: 1px solid #bbb; border-radius: 3px; }
+#pk-search-status { color: #a33; margin-left: 6px; }
+#pk-focus { position: absolute; top: 6px; right: 6px; z-index: 5; max-width: 300px; font-size: 13px; display: none;
+            background: rgba(255,255,255,.94); border: 1px solid #ccc; border-radius: 4px; padding: 6px 8px; }
+#pk-focus-name { font-weight: 600; word-break: break-all; }
+#pk-focus-meta { color: #555; margin: 2px 0 4px; }
+#pk-focus a, #pk-focus button { font: inherit; margin-right: 8px; }
 #pk-legend { font-size: 12px; color: #444; padding: 4px 2px; }
 #pk-legend span { margin-right: 12px; white-space: nowrap; }
 #pk-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
@@ -470,12 +544,20 @@ div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 13px;
 </style>
 </head>
 <body>
+<div id="pk-wrap">
 <div id="pk-network"></div>
+<div id="pk-tools"><input id="pk-search" type="search" list="pk-names" autocomplete="off"
+  placeholder="查找节点 Find a node" aria-label="查找节点 Find a node"><datalist id="pk-names"></datalist><span
+  id="pk-search-status"></span></div>
+<div id="pk-focus" role="dialog" aria-label="节点 node"><div id="pk-focus-name"></div><div id="pk-focus-meta"></div>
+<a id="pk-open" href="#" target="_top">打开 open ›</a><button id="pk-unfocus" type="button">取消 clear</button></div>
+</div>
 <div id="pk-legend">%LEGEND% <span>%COUNTS%</span></div>
 <script>%JS%</script>
 <script>
 (function () {
   var data = %DATA%;
+  var FONT = %FONT%, FACE = %FACE%;
   function withTooltip(item) {
     // Titles were escaped in Python: innerHTML only turns their <br> into line breaks.
     if (typeof item.title === "string" && item.title) {
@@ -485,11 +567,128 @@ div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 13px;
     }
     return item;
   }
+  var byId = {}, order = data.nodes.slice().sort(function (a, b) { return a.rank - b.rank; });
+  var shown = {};  // the nodes whose label is drawn: all, until placeLabels has run
+  data.nodes.forEach(function (n) { n.short = n.label; n.baseColor = n.color; byId[n.id] = n; shown[n.id] = true; });
+  data.edges.forEach(function (e) { e.baseColor = e.color; });
   var nodes = new vis.DataSet(data.nodes.map(withTooltip));
   var edges = new vis.DataSet(data.edges.map(withTooltip));
   var network = new vis.Network(document.getElementById("pk-network"), {nodes: nodes, edges: edges}, data.options);
-  network.once("afterDrawing", function () { window.pkDrawn = performance.now(); });
+  var focused = null, near = {};
+  window.pkFocused = null;
+
+  // Labels: the same size on screen at any zoom; most connected first, each kept only where it
+  // overlaps no label already kept. In focus, only the neighbourhood is labelled, the node in focus always.
+  var measure = document.createElement("canvas").getContext("2d");
+  function overlaps(a, b) { return !(a.r < b.l || b.r < a.l || a.b < b.t || b.b < a.t); }
+  function placeLabels() {
+    var scale = network.getScale() || 1, size = FONT / scale, labels = [], changes = [], want = {};
+    measure.font = size + "px " + FACE;
+    var pos = network.getPositions();
+    var candidates = order.filter(function (n) { return focused === null || near[n.id]; });
+    if (focused !== null) candidates.sort(function (a, b) { return (b.id === focused) - (a.id === focused); });
+    candidates.forEach(function (n) {
+      var p = pos[n.id], body = network.body.nodes[n.id];
+      if (!p || !body) return;
+      var radius = body.options.size || 10, w = measure.measureText(n.short).width, pad = 2 / scale;
+      var top = p.y + radius + 3;  // vis-network hangs a dot's label 3 px below it
+      var box = {l: p.x - w / 2 - pad, r: p.x + w / 2 + pad, t: top - pad, b: top + size * 1.25 + pad};
+      var free = labels.every(function (o) { return !overlaps(box, o); });
+      if (free || n.id === focused) { labels.push(box); want[n.id] = true; }
+    });
+    data.nodes.forEach(function (n) {
+      if (!!want[n.id] !== !!shown[n.id]) changes.push({id: n.id, label: want[n.id] ? n.short : ""});
+    });
+    shown = want;
+    network.setOptions({nodes: {font: {size: size}}});
+    if (changes.length) nodes.update(changes);
+    window.pkLabelled = true;
+    return {placed: labels.length, changed: changes.length, size: size};
+  }
+  var pending = null;
+  function placeSoon() { if (pending) clearTimeout(pending); pending = setTimeout(function () { pending = null; placeLabels(); }, 60); }
+  network.on("zoom", placeSoon);
+
+  // Focus: a node and its neighbours stay, everything else is dimmed; "open" goes to its view in the app.
+  var panel = document.getElementById("pk-focus"), openLink = document.getElementById("pk-open");
+  function appUrl(query) {
+    try { return new URL(query, window.parent.location.href).href; } catch (e) { return query; }
+  }
+  function openInApp(query) {
+    // The app draws this page in a sandboxed iframe of its own origin, which may not navigate the
+    // top window itself: a link in the app's document does it (else, outside the app, this window).
+    var url = appUrl(query);
+    try {
+      var doc = window.parent.document, a = doc.createElement("a");
+      a.href = url; a.target = "_self"; a.rel = "noopener";
+      doc.body.appendChild(a); a.click(); a.remove();
+      return;
+    } catch (e) { /* not inside the app */ }
+    window.location.href = url;
+  }
+  openLink.addEventListener("click", function (ev) {
+    ev.preventDefault();
+    if (focused !== null && byId[focused].open) openInApp(byId[focused].open);
+  });
+  function focus(id) {
+    focused = id; near = {}; near[id] = true;
+    network.getConnectedNodes(id).forEach(function (m) { near[m] = true; });
+    nodes.update(data.nodes.map(function (n) {
+      return {id: n.id, color: near[n.id] ? n.baseColor : "rgba(190,190,190,0.25)"};
+    }));
+    edges.update(data.edges.map(function (e) {
+      return {id: e.id, color: (e.from === id || e.to === id) ? e.baseColor : "rgba(190,190,190,0.12)"};
+    }));
+    var n = byId[id];
+    document.getElementById("pk-focus-name").textContent = n.name;
+    document.getElementById("pk-focus-meta").textContent = n.kind + " · " + (Object.keys(near).length - 1) + " 个邻居 neighbours";
+    openLink.style.display = n.open ? "" : "none";
+    openLink.href = n.open ? appUrl(n.open) : "#";
+    panel.style.display = "block";
+    window.pkFocused = id;
+    placeLabels();
+  }
+  function unfocus() {
+    if (focused === null) return;
+    focused = null; near = {};
+    nodes.update(data.nodes.map(function (n) { return {id: n.id, color: n.baseColor}; }));
+    edges.update(data.edges.map(function (e) { return {id: e.id, color: e.baseColor}; }));
+    panel.style.display = "none";
+    window.pkFocused = null;
+    network.unselectAll();
+    placeLabels();
+  }
+  network.on("click", function (params) {
+    if (params.nodes.length) focus(params.nodes[0]); else unfocus();
+  });
+  document.getElementById("pk-unfocus").addEventListener("click", unfocus);
+
+  // Search: an exact name first, else the most connected node whose name holds the text.
+  var search = document.getElementById("pk-search"), status = document.getElementById("pk-search-status");
+  var names = document.getElementById("pk-names");
+  order.forEach(function (n) { var o = document.createElement("option"); o.value = n.name; names.appendChild(o); });
+  function find(text) {
+    var q = text.trim().toLowerCase();
+    if (!q) return null;
+    var hit = order.filter(function (n) { return n.name.toLowerCase() === q; })[0] ||
+              order.filter(function (n) { return n.name.toLowerCase().indexOf(q) >= 0; })[0];
+    return hit ? hit.id : null;
+  }
+  function go() {
+    var id = find(search.value);
+    status.textContent = id === null && search.value.trim() ? "没有 no match" : "";
+    if (id === null) return;
+    network.selectNodes([id]);
+    network.focus(id, {scale: Math.max(network.getScale(), 1), animation: false});
+    focus(id);
+  }
+  search.addEventListener("change", go);
+  search.addEventListener("keydown", function (ev) { if (ev.key === "Enter") go(); });
+  window.pkFind = function (text) { search.value = text; go(); return window.pkFocused; };
+
+  network.once("afterDrawing", function () { window.pkDrawn = performance.now(); placeLabels(); });
   window.pkNetwork = network;
+  window.pkPlaceLabels = placeLabels;
 })();
 </script>
 </body>

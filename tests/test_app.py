@@ -219,7 +219,7 @@ def test_task_deep_link_shows_text_highlighted_agencies_and_connections(app):
     assert "完善知识产权法规规章" in plain
     page = unescape_md(texts(at))
     assert "牵头 lead" in page and "广州市人民代表大会法制委员会（市人大法制委）" in page
-    assert "2 健全知识产权保护政策 · 5" in page  # connected, with its weight
+    assert "2 健全知识产权保护政策 · 2.08" in page  # connected, with its weight (the specificity of what they share)
     assert "same section: 完善知识产权法规政策体系" in page
     button(at, r"^2 健全知识产权保护政策").click().run()
     assert ok(at).query_params == {"task": f"{SEED}/t2"}

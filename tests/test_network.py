@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import math
 from pathlib import Path
 
 import networkx as nx
@@ -164,32 +165,59 @@ def test_nothing_changes_the_graph_it_is_given(G, C):
 # Tasks connected by what they share
 
 
-def test_connected_tasks_of_11_name_a_shared_agency_or_section(G, seed):
+def _weights(reasons: list[str]) -> list[float]:
+    """The weight each reason states: "shared lead: 甲局 (0.57)" → 0.57."""
+    return [float(r.rsplit(" (", 1)[1].rstrip(")")) for r in reasons]
+
+
+def test_connected_tasks_of_11_weigh_the_ubiquitous_lead_bureau_near_zero(G, seed):
     rows = N.connected_tasks(G, f"{seed.document.id}/t11")
     by_number = {r["number"]: r for r in rows}
-    assert {"9", "10"} & set(by_number)
-    near = by_number.get("9") or by_number["10"]
-    assert any(r.startswith(("shared lead: ", "shared cooperate: ", "same section: ")) for r in near["reasons"])
-    assert f"shared lead: {AMR}" in near["reasons"]
-    assert near["weight"] == len(near["reasons"])
+    assert {"9", "10"} <= set(by_number)
+    near = by_number["9"]
+    assert any(r.startswith(("shared cooperate: ", "same section: ")) for r in near["reasons"])
+    # 广州市市场监督管理局 leads most units of the plan: sharing it says little
+    (amr,) = [w for r, w in zip(near["reasons"], _weights(near["reasons"])) if r.startswith(f"shared lead: {AMR} (")]
+    assert 0 < amr < 0.1 and max(_weights(near["reasons"])) > 0.5
+    assert _weights(near["reasons"]) == sorted(_weights(near["reasons"]), reverse=True)
+    assert near["weight"] == pytest.approx(sum(_weights(near["reasons"])), abs=0.01 * len(near["reasons"]))
     assert rows == sorted(rows, key=lambda r: (-r["weight"], N._natural(r["task"])))
     assert all(r["task"] != task(G, seed, "11") for r in rows)
 
 
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_each_task_keeps_at_most_k_links_the_strongest_first(G, k):
+    every = N.task_connections(G)
+    T = N.task_connections(G, k=k)
+    assert max(d for _, d in T.degree()) <= k
+    assert set(T.edges()) <= {tuple(e) for e in every.edges()} | {tuple(reversed(e)) for e in every.edges()}
+    for u, v, w in every.edges(data="weight"):
+        if T.has_edge(u, v):
+            continue
+        # a link is left out only when one of its tasks already has k links, none weaker than it
+        full = [x for x in (u, v) if T.degree(x) == k and all(T[x][y]["weight"] >= w for y in T[x])]
+        assert full, (u, v, w)
+    assert list(N.task_connections(G, k=k).edges(data=True)) == list(T.edges(data=True))  # deterministic
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        N.task_connections(G, k=0)
+
+
 def test_connections_agree_with_connected_tasks(G, seed):
-    T = N.task_connections(G)
+    T = N.task_connections(G, min_weight=0.5, k=3)
     t11 = task(G, seed, "11")
-    rows = N.connected_tasks(G, t11)
+    rows = N.connected_tasks(G, t11, min_weight=0.5, k=3)
     assert {r["task"]: r["reasons"] for r in rows} == {v: T[t11][v]["reasons"] for v in T[t11]}
+    assert 0 < len(rows) <= 3
     for _, _, d in T.edges(data=True):
-        assert d["reasons"] == sorted(d["reasons"]) and d["weight"] == len(d["reasons"])
+        assert d["weight"] >= 0.5 and d["reasons"]
+        assert d["weight"] == pytest.approx(sum(_weights(d["reasons"])), abs=0.01 * len(d["reasons"]))
         assert d["kinds"] and set(d["kinds"]) <= set(N.CONNECTION_KINDS)
 
 
 CONNECTION_CASES = [
     (["section"], "same section: "),
     (["lead"], "shared lead: "),
-    (["keywords"], "shared keywords: "),
+    (["keywords"], "shared keyword: "),
     (["place"], "shared place: "),
     (["responsible"], "shared responsible: "),
 ]
@@ -204,12 +232,112 @@ def test_connections_can_be_limited_to_one_kind_of_reason(G, kinds, prefix):
         assert d["kinds"] == kinds and all(r.startswith(prefix) for r in d["reasons"])
 
 
+# A hand-made projection: five tasks; 各区人民政府 and 有关部门 are collectives (有关部门 an open one),
+# 发展 is a keyword of every task. Specificity over N = 5 units: held by 2 → log(5/2)/log(5) = 0.569,
+# by 5 → 0. So t1–t2 share 市甲局 as lead and 质押 (1.139), t3–t4 市乙局 as lead (0.569), t4–t5 融资 (0.569);
+# t3–t5 share only the two collectives and 发展, t1–t3 only 各区人民政府 and 发展: no link.
+HAND_TASKS = {  # task: (lead, cooperating agencies, keywords)
+    "t1": ("a", ["districts"], ["发展", "质押"]),
+    "t2": ("a", ["districts"], ["发展", "质押"]),
+    "t3": ("b", ["districts", "any"], ["发展"]),
+    "t4": ("b", ["any"], ["发展", "融资"]),
+    "t5": ("c", ["districts", "any"], ["发展", "融资"]),
+}
+HAND_AGENCIES = {"a": ("市甲局", "government"), "b": ("市乙局", "government"), "c": ("市丙局", "government"),
+                 "districts": ("各区人民政府", "collective"), "any": ("有关部门", "collective")}
+
+
+def hand_projection(collective: str = "collective") -> nx.MultiDiGraph:
+    G = nx.MultiDiGraph()
+    for a, (label, kind) in HAND_AGENCIES.items():
+        G.add_node(a, kind="agency", label=label, agency_kind=collective if kind == "collective" else kind)
+    for t, (lead, cooperate, keywords) in HAND_TASKS.items():
+        G.add_node(t, kind="task", label=f"任务{t[1]}", number=t[1], rid=f"hand/{t}", keywords=keywords)
+        G.add_edge(t, lead, key="lead", type="lead")
+        for a in cooperate:
+            G.add_edge(t, a, key=f"cooperate-{a}", type="cooperate")
+    return G
+
+
+def test_hand_checked_links_rest_on_specific_shared_things_only():
+    T = N.task_connections(hand_projection())
+    assert {tuple(sorted(e)): d["weight"] for *e, d in T.edges(data=True)} == {
+        ("t1", "t2"): 1.139, ("t3", "t4"): 0.569, ("t4", "t5"): 0.569}
+    assert T["t1"]["t2"]["reasons"] == ["shared lead: 市甲局 (0.57)", "shared keyword: 质押 (0.57)"]
+    assert T["t3"]["t4"]["reasons"] == ["shared lead: 市乙局 (0.57)"]
+    assert T["t4"]["t5"]["reasons"] == ["shared keyword: 融资 (0.57)"] and T["t4"]["t5"]["kinds"] == ["keywords"]
+    assert not T.has_edge("t3", "t5") and not T.has_edge("t1", "t3")  # only collectives and 发展 in common
+    assert not any("发展" in r or "各区人民政府" in r or "有关部门" in r for *_, d in T.edges(data=True) for r in d["reasons"])
+
+
+def test_hand_checked_control_a_body_in_the_collectives_place_links_them():
+    """Were 各区人民政府 and 有关部门 single bodies, t3–t5 would share both as cooperating agencies."""
+    T = N.task_connections(hand_projection(collective="government"))
+    # 各区人民政府 is held by 4 units: log(5/4)/log(5) = 0.139; 有关部门 by 3: log(5/3)/log(5) = 0.317
+    assert T["t3"]["t5"]["reasons"] == ["shared cooperate: 有关部门 (0.32)", "shared cooperate: 各区人民政府 (0.14)"]
+    assert T["t3"]["t5"]["weight"] == 0.456
+
+
+def test_hand_checked_a_keyword_of_every_task_gives_no_link():
+    T = N.task_connections(hand_projection(), kinds=["keywords"])
+    assert sorted(tuple(sorted(e)) for e in T.edges()) == [("t1", "t2"), ("t4", "t5")]
+    G = hand_projection()
+    for t in HAND_TASKS:
+        G.nodes[t]["keywords"] = ["发展"]
+    assert N.task_connections(G, kinds=["keywords"]).number_of_edges() == 0
+    assert N.specificity({t: {("keywords", "发展"): "发展"} for t in HAND_TASKS}) == {("keywords", "发展"): 0.0}
+
+
+def test_hand_checked_k_and_min_weight():
+    G = hand_projection()
+    T1 = N.task_connections(G, k=1)  # t1–t2 first; then t3–t4 (before t4–t5 in task order), which fills t4
+    assert sorted(tuple(sorted(e)) for e in T1.edges()) == [("t1", "t2"), ("t3", "t4")]
+    assert max(d for _, d in T1.degree()) == 1
+    assert sorted(tuple(sorted(e)) for e in N.task_connections(G, min_weight=1.0).edges()) == [("t1", "t2")]
+    rows = N.connected_tasks(G, "hand/t4", k=1)
+    assert [(r["task"], r["weight"]) for r in rows] == [("t3", 0.569)]
+    assert [r["task"] for r in N.connected_tasks(G, "t4")] == ["t3", "t5"]
+    only = N.task_connections(G, units=["t3", "t4", "t5"])  # weights stay those of all five units
+    assert {tuple(sorted(e)): d["weight"] for *e, d in only.edges(data=True)} == {("t3", "t4"): 0.569, ("t4", "t5"): 0.569}
+
+
+MINI_PLAN = """某市知识产权测试工作方案
+
+一、主要任务
+
+（一）完善制度
+
+1.建设版权登记大厅。优化作品登记窗口服务。（牵头单位：市版权局；配合单位：{partner}）
+
+2.开展海关边境巡查。查处进出口侵权货物。（牵头单位：广州海关；配合单位：{partner}）
+
+3.培育商标品牌企业。指导龙头企业注册商标。（牵头单位：市市场监管局；配合单位：市版权局）
+"""
+
+
+@pytest.mark.parametrize("partner, linked", [("各区人民政府", False), ("市公安局", True)])
+def test_a_link_resting_on_a_collective_of_the_gazetteer_is_gone(tmp_path, partner, linked):
+    """From text through the gazetteer: 各区人民政府 is stored as a collective, 市公安局 as a body."""
+    path = tmp_path / "mini-plan.txt"
+    path.write_text(MINI_PLAN.format(partner=partner), encoding="utf-8")
+    (tmp_path / "mini-plan.toml").write_text('id = "mini-plan"\njurisdiction = "广州市"\n', encoding="utf-8")
+    G = N.project(dataset([extract_file(path)], gazetteer=packaged_gazetteer_graph()))
+    t1, t2 = N.resolve(G, "mini-plan/t1"), N.resolve(G, "mini-plan/t2")
+    T = N.task_connections(G)
+    assert T.has_edge(t1, t2) == linked
+    if linked:
+        assert T[t1][t2]["reasons"] == [f"shared cooperate: 广州市公安局 ({math.log(1.5) / math.log(3):.2f})"]
+
+
 def test_tasks_of_two_documents_connect_on_what_they_cite_and_where_they_act(make_tiny_extraction):
     a, b = make_tiny_extraction("a"), make_tiny_extraction("b")
     G = N.project(dataset([a, b]))
     t1a, t1b = N.resolve(G, "a/t1"), N.resolve(G, "b/t1")
     T = N.task_connections(G, kinds=["reference", "place"])
-    assert T[t1a][t1b]["reasons"] == ["shared place: 南沙区", "shared reference: 知识产权强国建设纲要（2021-2035 年）"]
+    n = sum(1 for _, k in G.nodes(data="kind") if k in N.UNIT_KINDS)  # each held by a/t1 and b/t1 alone
+    w = f"{math.log(n / 2) / math.log(n):.2f}"
+    assert T[t1a][t1b]["reasons"] == [f"shared reference: 知识产权强国建设纲要（2021-2035 年） ({w})",
+                                      f"shared place: 南沙区 ({w})"]
     assert T[t1a][t1b]["kinds"] == ["reference", "place"]
     assert not T.has_edge(t1a, N.resolve(G, "a/t2"))
 
@@ -384,3 +512,45 @@ def test_communities_partition_the_agencies_deterministically(C):
     assert [g["size"] for g in groups] == sorted((g["size"] for g in groups), reverse=True)
     assert 1 < len(groups) < C.number_of_nodes()
     assert N.communities(nx.Graph()) == []
+
+
+# The CLI twin: policykg network --mode tasks --k K --min-weight W
+
+
+@pytest.fixture(scope="module")
+def seed_store(tmp_path_factory):
+    from graph.cli import main
+
+    data = tmp_path_factory.mktemp("network-data")
+    assert main(["build", str(ROOT / "corpus"), "--data", str(data)]) == 0
+    return data
+
+
+def test_cli_network_tasks_keeps_k_links_per_task_of_at_least_the_minimum_weight(seed_store, capsys):
+    import json
+
+    from graph.cli import main
+    from graph.query import open_kg
+    from graph.views.network import network_view
+
+    capsys.readouterr()
+    assert main(["network", "--mode", "tasks", "--k", "2", "--min-weight", "0.8", "--format", "json",
+                 "--data", str(seed_store)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 53 and max(r["degree"] for r in rows) <= 2 and any(r["degree"] == 2 for r in rows)
+    with open_kg(seed_store, ROOT / "corpus") as kg:
+        view = network_view(kg, "tasks", k=2, min_weight=0.8)
+        assert all(w >= 0.8 for *_, w in view.graph.edges(data="weight"))
+        assert [(r["rid"], r["degree"]) for r in rows] == [(r["rid"], r["degree"]) for r in view.centrality]
+        wider = network_view(kg, "tasks", k=4, min_weight=0.8)
+        assert wider.graph.number_of_edges() > view.graph.number_of_edges()
+
+
+def test_cli_network_refuses_k_below_one_in_one_line(seed_store, capsys):
+    from graph.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["network", "--mode", "tasks", "--k", "0", "--data", str(seed_store)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "argument --k: must be at least 1, got 0" in err[0], err

@@ -96,7 +96,8 @@ def test_render_inlines_everything_and_escapes_every_name():
     assert page.count("</script>") == 2
     data = _data(page)
     labels = {n["label"] for n in data["nodes"]}
-    assert EVIL[:13] in {label[:13] for label in labels}  # drawn on the canvas as text
+    assert EVIL[:11] in {label[:11] for label in labels}  # drawn on the canvas as text
+    assert EVIL in {n["name"] for n in data["nodes"]}  # the search box and focus panel take it as text
     titles = [n["title"] for n in data["nodes"]] + [e.get("title", "") for e in data["edges"]]
     assert all("<img" not in t and "<script" not in t for t in titles)
     assert any(html.escape(EVIL) in t for t in titles)

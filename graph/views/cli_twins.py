@@ -12,6 +12,17 @@ import argparse
 MODES = ("bipartite", "collaboration", "tasks")  # as graph.views.network.ROLE_MODES, without importing it
 
 
+def _at_least_one(text: str) -> int:
+    """Parse a count of 1 or more (argparse reports anything else in one line)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
 def register(sub, common, open_graph, print_rows) -> None:
     """Add the twin subcommands; `open_graph(args)` opens the KG, `print_rows(rows, fmt, columns)` prints."""
 
@@ -20,7 +31,8 @@ def register(sub, common, open_graph, print_rows) -> None:
 
         with open_graph(args) as kg:
             view = network_view(kg, args.mode, roles=args.role, parts=args.part, sections=args.section,
-                                agencies=args.agency, min_weight=args.min_weight, limit=args.limit)
+                                agencies=args.agency, min_weight=args.min_weight, limit=args.limit,
+                                **({"k": args.k} if args.k is not None else {}))
         columns = ["label", "kind", "degree", "weighted_degree", "betweenness", "rid"]
         return print_rows(list(view.centrality), args.format,
                           columns + ["community"] if view.communities else columns)
@@ -35,14 +47,18 @@ def register(sub, common, open_graph, print_rows) -> None:
     s = sub.add_parser("network", help="the Network view: centrality of the nodes it draws",
                        description="Filter the network as the app's Network view does and print the centrality "
                                    "of the nodes drawn (degree, weighted degree, betweenness).",
-                       epilog="example:\n  policykg network --mode collaboration --min-weight 2",
+                       epilog="examples:\n  policykg network --mode collaboration --min-weight 2\n"
+                              "  policykg network --mode tasks --k 3 --min-weight 0.5",
                        formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
     s.add_argument("--mode", default="bipartite", choices=MODES, help="bipartite (default), collaboration, tasks")
     s.add_argument("--role", action="append", metavar="ROLE", help="keep these roles (repeat)")
     s.add_argument("--part", action="append", metavar="ID", help="keep the tasks of these parts (repeat)")
     s.add_argument("--section", action="append", metavar="ID", help="keep the tasks of these sections (repeat)")
     s.add_argument("--agency", action="append", metavar="NAME", help="keep these agencies (repeat)")
-    s.add_argument("--min-weight", type=int, metavar="N", help="weakest link shown (default 1; tasks: 2)")
+    s.add_argument("--min-weight", type=float, metavar="W",
+                   help="weakest link shown: shared tasks (default 1); tasks: the summed specificity of what two "
+                        "tasks share, each thing log(N/n)/log(N) for n of N units holding it (default 0.5)")
+    s.add_argument("--k", type=_at_least_one, metavar="K", help="tasks: the links kept per task, strongest first (default 3)")
     s.add_argument("--limit", type=int, default=300, metavar="N", help="nodes drawn, best connected (default 300)")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv or json")
     s.set_defaults(func=cmd_network)

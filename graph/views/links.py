@@ -12,11 +12,14 @@ shared. Pure functions of plain dicts: the app reads and writes ``st.query_param
 {'cmp_a': 'plan-2016', 'cmp_b': 'plan-2021', 'view': 'compare'}
 >>> url_for("compare", {"cmp_a": "plan-2016", "cmp_b": "plan-2021"})
 {'view': 'compare', 'a': 'plan-2016', 'b': 'plan-2021'}
+>>> node_links([("n1", {"kind": "task", "rid": "plan/t1"}), ("n2", {"kind": "agency", "label": "市<版权>局&"})])
+{'n1': '?task=plan%2Ft1', 'n2': '?agency=%E5%B8%82%3C%E7%89%88%E6%9D%83%3E%E5%B1%80%26'}
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, urlencode
 
 from .network import ROLE_MODES as NET_MODES  # bipartite, collaboration, tasks
 
@@ -60,3 +63,18 @@ def url_for(view: str, state: Mapping) -> dict[str, str]:
     if view == "network":
         return {"view": view, "mode": state.get("net_mode", "bipartite"), "limit": str(state.get("net_limit", 300))}
     return {"view": view}
+
+
+def node_links(nodes: Iterable[tuple[object, Mapping]]) -> dict:
+    """Return the deep link (a percent-encoded query string) of each drawn node that has a view:
+    a task or measure opens the Task view (its record id), an agency My bureau (its name)."""
+    out = {}
+    for node, data in nodes:
+        if data.get("kind") in ("task", "measure") and data.get("rid"):
+            params = url_for("task", {"task": data["rid"]})
+        elif data.get("kind") == "agency" and data.get("label"):
+            params = url_for("bureau", {"agency": data["label"]})
+        else:
+            continue
+        out[node] = "?" + urlencode(params, quote_via=quote, safe="")
+    return out

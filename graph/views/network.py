@@ -10,7 +10,9 @@ from ..model import find_unit
 
 
 def connected(kg, task_id: str) -> list[dict]:
-    """Return the units sharing something with a unit: [{task, iri, title, number, reasons, kinds, weight}]."""
+    """Return a unit's links in the task-connection network as the Network view draws it by default
+    (its `DEFAULT_K` strongest, at least `default_min_weight("tasks")`):
+    [{task, iri, title, number, reasons, kinds, weight}], strongest first."""
     kg.version()
     from .. import network as nw
 
@@ -18,7 +20,8 @@ def connected(kg, task_id: str) -> list[dict]:
     G = kg.doc_network(u.doc)  # a task's connections are within its plan: cost follows the one plan
     if u.iri not in G:
         return []
-    rows = nw.connected_tasks(G, u.iri)
+    T = kg.memo("task-connections", lambda: nw.task_connections(G, min_weight=default_min_weight("tasks"), k=DEFAULT_K))
+    rows = nw.connected_tasks(G, u.iri, T=T)
     return [{"task": r.get("rid") or r["task"], "iri": r["task"], "title": r.get("label") or "",
              "number": r.get("number"), "reasons": list(r["reasons"]), "kinds": list(r.get("kinds", ())),
              "weight": r["weight"]} for r in rows]
@@ -57,17 +60,21 @@ class NetworkView:
         return self.graph.number_of_nodes()
 
 
-def default_min_weight(mode: str) -> int:
-    """Return the weakest link a view shows by default: one shared task, two shared reasons."""
-    return 2 if mode == "tasks" else 1
+def default_min_weight(mode: str) -> float:
+    """Return the weakest link a view shows by default: one shared task; in the task view, shared things
+    as specific as one held by at most √N of N units (`graph.network.specificity` 0.5)."""
+    return 0.5 if mode == "tasks" else 1
+
+
+DEFAULT_K = 3  # the task view's links per task: its 3 strongest
 
 
 def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, sections=None, agencies=None,
-                 min_weight: int | None = None, limit: int | None = 300) -> NetworkView:
+                 min_weight: float | None = None, limit: int | None = 300, k: int | None = DEFAULT_K) -> NetworkView:
     """Return the app's Network view: the filtered projection, trimmed to `limit` nodes, with centrality.
 
-    Parts and sections are record ids or IRIs, agencies any name or IRI; None keeps all.
-    The same function serves the app and `policykg network`.
+    Parts and sections are record ids or IRIs, agencies any name or IRI; None keeps all. In the
+    task view each task keeps its `k` strongest links. The same function serves the app and `policykg network`.
     """
     from .. import network as nw
 
@@ -81,7 +88,7 @@ def network_view(kg, mode: str = "bipartite", *, roles=None, parts=None, section
     who = tuple(kg.resolve_agency(a)["iri"] for a in agencies) if agencies else None
     H = nw.view_graph(kg.network(), mode, roles=tuple(roles) if roles else None,
                          parts=units(parts, ("part",)), sections=units(sections, ("section",)), agencies=who,
-                         min_weight=min_weight)
+                         min_weight=min_weight, k=k)
     drawn = nw.trim(H, limit)
     rows = nw.centrality(drawn)
     groups = tuple(nw.communities(drawn)) if mode == "collaboration" else ()
@@ -115,8 +122,11 @@ def layout(kg, mode: str) -> dict:
     from .. import network as nw
     from .. import viz
 
+    def draw():  # the view as drawn by default: in the task view, each task's DEFAULT_K strongest links
+        return viz.spread(nw.layout(nw.view_graph(kg.network(), mode, min_weight=default_min_weight(mode), k=DEFAULT_K)))
+
     def make():
-        return kg.cached(f"layout-{mode}", lambda: viz.spread(nw.layout(nw.view_graph(kg.network(), mode))))
+        return kg.cached(f"layout-{mode}-k{DEFAULT_K}", draw)
 
     return kg.memo(f"layout-{mode}", make)
 
