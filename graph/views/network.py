@@ -20,7 +20,8 @@ def connected(kg, task_id: str) -> list[dict]:
     G = kg.doc_network(u.doc)  # a task's connections are within its plan: cost follows the one plan
     if u.iri not in G:
         return []
-    T = kg.memo("task-connections", lambda: nw.task_connections(G, min_weight=default_min_weight("tasks"), k=DEFAULT_K))
+    T = kg.memo(f"task-connections:{u.doc}",
+                lambda: nw.task_connections(G, min_weight=default_min_weight("tasks"), k=DEFAULT_K))
     rows = nw.connected_tasks(G, u.iri, T=T)
     return [{"task": r.get("rid") or r["task"], "iri": r["task"], "title": r.get("label") or "",
              "number": r.get("number"), "reasons": list(r["reasons"]), "kinds": list(r.get("kinds", ())),
