@@ -214,7 +214,10 @@ def _extract_one(path: str) -> tuple[str, object]:
         x = corrections.apply(extract_file(path), fixes)
     except InputError as exc:
         return "error", str(exc)
-    data = to_store_nquads(x)
+    try:
+        data = to_store_nquads(x)
+    except ValueError as exc:  # a record the mapping cannot name: this document is rejected, not the corpus
+        return "error", f"{path}: cannot be mapped to RDF: {exc}"
     orphaned = tuple(corrections.orphan_lines(x, corrections.corrections_path(path)))
     return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned)
 

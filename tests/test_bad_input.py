@@ -88,3 +88,19 @@ def test_output_file_is_written_whole_or_not_at_all(tmp_path):
     bad = tmp_path / "nodir" / "out.csv"
     r = run("extract", SEED, "--format", "csv", "-o", bad)
     assert r.returncode != 0 and not bad.exists() and "Traceback" not in r.stderr
+
+
+def test_a_document_the_mapping_cannot_name_is_rejected_in_one_line_and_the_rest_built(tmp_path):
+    """The genre fixtures' README (a list of layouts in Markdown, read as a plan): rejected in one line, the plan built."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.txt").write_text("一、任务\n（一）保护\n1.做好甲事。（牵头单位：市市场监管局）\n", encoding="utf-8")
+    shutil.copy(Path(__file__).resolve().parent / "fixtures" / "genre" / "README.md", corpus / "notes.md")
+    r = run("build", corpus, "--data", tmp_path / "data")
+    assert r.returncode == 3, r.stderr  # built, with a rejected document
+    assert "Traceback" not in r.stderr
+    assert "added 1," in r.stdout and "rejected 1" in r.stdout
+    lines = [line for line in r.stderr.splitlines() if "notes.md:" in line]
+    assert len(lines) == 1 and "cannot be mapped to RDF" in lines[0], r.stderr
