@@ -244,13 +244,22 @@ def manifest_quads(entries: Iterable[ManifestEntry]) -> list[ox.Quad]:
 
 
 def part_quads(part: DocGraph) -> list[ox.Quad]:
-    """Parse one part into quads of its graph; prefix blank nodes so graphs never share one."""
+    """Parse one part into quads of its graph; prefix blank nodes so graphs never share one.
+
+    Blank nodes are numbered in the order they appear: the parser names a Turtle ``[ … ]`` at
+    random, and the same part must give the same quads (and the same export) in every build.
+    """
     try:
         fmt = _INPUT_FORMATS[part.format]
     except KeyError:
         raise StoreError(f"document {part.doc_id}: unknown input format {part.format!r} (nt, nq, ttl)") from None
     graph = ox.NamedNode(part.graph)
     prefix = "b" + hashlib.sha256(part.graph.encode()).hexdigest()[:10] + "_"
+    labels: dict[str, ox.BlankNode] = {}
+
+    def label(node: ox.BlankNode) -> ox.BlankNode:
+        return labels.setdefault(node.value, ox.BlankNode(f"{prefix}{len(labels)}"))
+
     out = []
     try:
         for q in ox.parse(part.payload(), fmt):
@@ -258,9 +267,9 @@ def part_quads(part: DocGraph) -> list[ox.Quad]:
                 raise StoreError(f"document {part.doc_id}: quad in graph {q.graph_name}, expected <{part.graph}>")
             s, o = q.subject, q.object
             if isinstance(s, ox.BlankNode):
-                s = ox.BlankNode(prefix + s.value)
+                s = label(s)
             if isinstance(o, ox.BlankNode):
-                o = ox.BlankNode(prefix + o.value)
+                o = label(o)
             out.append(ox.Quad(s, q.predicate, o, graph))
     except SyntaxError as exc:
         raise StoreError(f"document {part.doc_id}: invalid {part.format} data: {one_line(exc)}") from None
