@@ -19,7 +19,6 @@ import importlib.resources
 import json
 import os
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -159,39 +158,6 @@ def document_digest(path) -> str:
     return f"{source_digest(path)}-{mapping_fingerprint()}"
 
 
-_PARENT: int | None = None  # in a worker process: the pid of the build that started it
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _worker_init(parent: int) -> None:
-    """Make a worker die with its build, however the build dies (SIGKILL included)."""
-    import signal
-
-    global _PARENT
-    _PARENT = parent
-    # Ctrl-C reaches the whole process group: the build handles it and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the build's handler
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # no prctl: the watchdog below and the check between documents remain
-    if os.getppid() != parent:  # the build died before prctl took effect
-        os._exit(1)
-    # Without prctl, and while a worker is stuck in one long document or in writing its result
-    # to a pipe nobody reads any more: a watchdog looks for the build twice a second.
-    threading.Thread(target=_watch_parent, args=(parent,), name="policykg-watchdog", daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
 def _extract_one(path: str) -> tuple[str, object]:
     """Extract one file, apply its corrections, map it to N-Quads of its graph (in a worker for large corpora).
 
@@ -205,10 +171,6 @@ def _extract_one(path: str) -> tuple[str, object]:
 
     from .rdf import to_store_nquads
 
-    # PDEATHSIG follows the thread that forked the worker, not the process, and is Linux's
-    # alone: between documents, check that the build itself is still there.
-    if _PARENT is not None and os.getppid() != _PARENT:
-        os._exit(1)
     try:
         fixes = corrections.load_for(path)  # a bad corrections file rejects its document, before extracting it
         x = corrections.apply(extract_file(path), fixes)
@@ -222,48 +184,11 @@ def _extract_one(path: str) -> tuple[str, object]:
     return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned)
 
 
-def _stop_pool(pool) -> None:
-    """Cancel what is queued, end the workers now and reap them."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown clears it
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in processes:
-        if proc.is_alive():
-            proc.terminate()
-    for proc in processes:
-        proc.join(2)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(1)
+def _extract_all(paths: list[str], say, total: int, executor=None):
+    """Yield (path, outcome) for each path, in order, extracted where `executor` says (`graph.executors`)."""
+    from .executors import extract_all
 
-
-def _extract_all(paths: list[str], say, total: int):
-    """Yield (path, outcome) for each path, in order; two processes when there is enough work."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(paths) < 8 or workers < 2:
-        for i, p in enumerate(paths):
-            say(i, total, f"extract {p}")
-            yield p, _extract_one(p)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork: workers inherit the loaded modules (no re-import of the caller's script, which
-    # may lack a __main__ guard); the store is closed by now, so no database handle is shared.
-    # fork is unsafe in a threaded process (the app's server): spawn there.
-    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                               initargs=(os.getpid(),))
-    try:
-        for i, (p, out) in enumerate(zip(paths, pool.map(_extract_one, paths, chunksize=4))):
-            say(i, total, f"extract {p}")
-            yield p, out
-    except BaseException:
-        # Interrupted (a signal, an error, the consumer gone): the queued work must not run on.
-        _stop_pool(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
+    return extract_all(paths, say, total, executor)
 
 
 @contextlib.contextmanager
@@ -300,7 +225,7 @@ def _stored(backend: Backend) -> dict[str, gstore.ManifestEntry]:
     return {e.sha256: e for e in backend.manifest().values() if e.is_document}
 
 
-def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None) -> BuildReport:
+def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None, executor=None) -> BuildReport:
     """Extract every document under `paths` and bring the store (or endpoint) in line with them.
 
     Unchanged documents are skipped without being extracted again, changed ones replace their
@@ -309,12 +234,18 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None)
     BuildError says why. Large corpora are extracted by worker processes, which end with the
     build however it ends; in the main thread SIGTERM and SIGINT stop the workers and raise
     BuildInterrupted (the last complete version answers; the next build removes any leftover).
+    `executor` says where documents are extracted (`graph.executors`): ``"local"`` (None),
+    ``"dask"`` for a Dask cluster on this machine, ``"tcp://HOST:PORT"`` for a Dask scheduler;
+    one that cannot be used raises ExecutorError before anything is read.
     """
+    from .executors import prepare
+
+    executor = prepare(executor)
     with _signals_stop_build():
-        return _build(paths, data_dir, endpoint, progress)
+        return _build(paths, data_dir, endpoint, progress, executor)
 
 
-def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
+def _build(paths, data_dir, endpoint, progress: Progress | None, executor=None) -> BuildReport:
     from extract.reader import InputError, list_documents
 
     say = progress or (lambda done, total, message: None)
@@ -348,7 +279,8 @@ def _build(paths, data_dir, endpoint, progress: Progress | None) -> BuildReport:
     # time however large the corpus, and the store reads all the files in one bulk load.
     spill = _spill_folder(data_dir)
     try:
-        return _write(backend, data_dir, items, order, todo, digests, spill, rejected, messages, say, total, t0)
+        return _write(backend, data_dir, items, order, todo, digests, spill, rejected, messages, say, total, t0,
+                      executor)
     finally:
         shutil.rmtree(spill, ignore_errors=True)
 
@@ -365,10 +297,11 @@ def _spill_folder(data_dir) -> Path:
         return Path(tempfile.mkdtemp(prefix="policykg-build-"))
 
 
-def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected, messages, say, total, t0):
+def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected, messages, say, total, t0,
+           executor=None):
     extracted: dict[str, tuple[str, object]] = {}
     warnings: list[str] = []  # orphaned corrections of the documents extracted now
-    outcomes = _extract_all(todo, say, total)
+    outcomes = _extract_all(todo, say, total, executor)
     try:
         for i, (path, (status, value)) in enumerate(outcomes):
             if status == "ok":

@@ -77,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
              "ones replace their graph, missing ones are removed. Progress goes to stderr.",
              "policykg build corpus/ --data data", common)
     s.add_argument("paths", nargs="*", metavar="PATH", help="documents or folders (default: --corpus)")
+    s.add_argument("--executor", metavar="WHERE", default="local",
+                   help="where documents are extracted: local (default: this machine's processes), dask (a Dask "
+                        "cluster of worker processes on 127.0.0.1) or dask://HOST:PORT (an existing Dask scheduler, "
+                        "also tcp://HOST:PORT); dask needs: pip install 'policykg[dask]'")
     s.set_defaults(func=cmd_build)
 
     s = _sub(sub, "agency", "the tasks of one agency, by role (分工表)",
@@ -267,15 +271,20 @@ def cmd_build(args) -> int:
     """Build the store (or push to an endpoint); report rejected documents on stderr.
 
     Exit 0 when every document was read, EXIT_REJECTED when some were rejected (the others are
-    built), 128 + the signal's number when SIGTERM or SIGINT stopped it.
+    built), 2 when --executor names nothing usable, 128 + the signal's number when SIGTERM or
+    SIGINT stopped it.
     """
+    from graph.errors import ExecutorError
     from graph.query import BuildInterrupted, build
 
     try:
-        report = build(args.paths or [args.corpus], args.data, _endpoint(args), _progress)
+        report = build(args.paths or [args.corpus], args.data, _endpoint(args), _progress, executor=args.executor)
     except BuildInterrupted as e:
         print(f"policykg: {e}", file=sys.stderr)
         return 128 + e.signum
+    except ExecutorError as e:  # a wrong --executor: a usage error, like argparse's
+        print(f"policykg: {e}", file=sys.stderr)
+        return 2
     for message in report.rejected:
         print(f"policykg: {message}", file=sys.stderr)
     for message in report.warnings:  # orphaned corrections: kept in their file, applied nowhere

@@ -27,6 +27,7 @@ __all__ = [
     "BuildInterrupted",
     "Busy",
     "EndpointError",
+    "ExecutorError",
     "ExportError",
     "NotFound",
     "PolicyKGError",
@@ -77,6 +78,10 @@ class QueryTimeout(QueryError):
 
 class BuildError(QueryError):
     """Nothing could be built: no readable document."""
+
+
+class ExecutorError(BuildError):
+    """The executor a build was told to use cannot be used: an unknown name, Dask missing, a scheduler out of reach."""
 
 
 class BuildInterrupted(BuildError):
