@@ -315,13 +315,19 @@ def _dask(paths: list[str], say, total: int, kind) -> Iterator[tuple[str, Outcom
     futures: set = set()
 
     def submit(i: int, path: str):
-        name, data, sidecar = _ship(path)
+        try:
+            name, data, sidecar = _ship(path)
+        except OSError as exc:  # gone or unreadable since it was listed: rejected, as the plain build does
+            why = "no such file or folder" if isinstance(exc, FileNotFoundError) else f"cannot read ({exc.strerror})"
+            return "error", f"{path}: {why}"
         f = client.submit(_extract_shipped, name, data, sidecar, path, fingerprint, pure=False,
                           key=f"policykg-extract-{i}-{os.getpid()}-{time.time_ns()}")
         futures.add(f)
         return f
 
     def result(path: str, future) -> Outcome:
+        if isinstance(future, tuple):
+            return future  # not sent: the file could not be read here
         futures.discard(future)
         try:
             status, value = future.result()
