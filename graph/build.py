@@ -235,8 +235,9 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None,
     build however it ends; in the main thread SIGTERM and SIGINT stop the workers and raise
     BuildInterrupted (the last complete version answers; the next build removes any leftover).
     `executor` says where documents are extracted (`graph.executors`): ``"local"`` (None),
-    ``"dask"`` for a Dask cluster on this machine, ``"tcp://HOST:PORT"`` for a Dask scheduler;
-    one that cannot be used raises ExecutorError before anything is read.
+    ``"dask"`` for a Dask cluster on this machine, ``"tcp://HOST:PORT"`` for a Dask scheduler.
+    An unknown one, Dask missing or a scheduler's port closed raise ExecutorError before any
+    document is read; a scheduler without workers raises it when extraction starts.
     """
     from .executors import prepare
 

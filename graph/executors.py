@@ -13,8 +13,8 @@ named by a string (`parse`):
 - ``dask://HOST:PORT`` or ``tcp://HOST:PORT``: an existing Dask scheduler and its workers, which
   must have the same policykg installed (checked: each task compares the mapping fingerprint).
 
-On Dask each task carries its file's bytes (and its sidecar's), so workers need no shared
-folder; a worker process keeps its jieba dictionary from one task to the next.
+On Dask each task carries its file's bytes (and its sidecar's and corrections'), so workers
+need no shared folder; a worker process keeps its jieba dictionary from one task to the next.
 
 >>> parse(None), parse("local"), parse("dask"), parse("dask://10.0.0.5:8786"), parse("tcp://h:1")
 ('local', 'local', 'dask', 'tcp://10.0.0.5:8786', 'tcp://h:1')
@@ -44,7 +44,7 @@ LOCAL_MIN_DOCS = 8  # fewer documents than this are extracted in the build's own
 CONNECT_TIMEOUT = 30.0  # seconds to wait for a Dask scheduler that accepted the connection, and its workers
 INSTALL = "pip install 'policykg[dask]'"
 
-Outcome = tuple[str, object]  # ("ok", (doc_id, nquads, sha256)) or ("error", one line)
+Outcome = tuple[str, object]  # ("ok", (doc_id, nquads, sha256, orphaned corrections)) or ("error", one line)
 _ADDRESS = re.compile(r"(?:dask|tcp)://(\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+):(\d{1,5})")
 
 
@@ -220,11 +220,23 @@ def _local(paths: list[str], say, total: int) -> Iterator[tuple[str, Outcome]]:
 # --------------------------------------------------------------------------- Dask distributed
 
 
-def _extract_shipped(name: str, data: bytes, sidecar: bytes | None, origin: str, fingerprint: str) -> Outcome:
+def companions(path) -> list[Path]:
+    """Return the files beside a document that its extraction reads: its sidecar and its corrections.
+
+    The same files `graph.build.source_digest` hashes: a task carries them with the document.
+    """
+    from extract.corrections import corrections_path
+
+    p = Path(path)
+    return [p.with_suffix(".toml"), corrections_path(p)]
+
+
+def _extract_shipped(name: str, data: bytes, beside: dict[str, bytes], origin: str, fingerprint: str) -> Outcome:
     """Extract one document sent as bytes, on a Dask worker, as if read from `origin`.
 
-    The file (and its sidecar) is written under its own name in a temporary folder, so the
-    document reads exactly as it would in place; messages name `origin`, not that folder.
+    The file and the files beside it (`companions`) are written under their own names in a
+    temporary folder, so the document reads exactly as it would in place; messages and
+    orphaned corrections name the files at `origin`, not that folder.
     """
     import tempfile
 
@@ -236,21 +248,28 @@ def _extract_shipped(name: str, data: bytes, sidecar: bytes | None, origin: str,
     with tempfile.TemporaryDirectory(prefix="policykg-task-") as tmp:
         file = Path(tmp) / name
         file.write_bytes(data)
-        if sidecar is not None:
-            file.with_suffix(".toml").write_bytes(sidecar)
+        for other, content in beside.items():
+            (Path(tmp) / other).write_bytes(content)
         status, value = _extract_one(str(file))
+    here = Path(origin)
+    names = [(str(a), str(b)) for a, b in zip(companions(file), companions(here))] + [(str(file), origin),
+                                                                                        (tmp, str(here.parent))]
+
+    def mend(line: str) -> str:
+        for there, ours in names:
+            line = line.replace(there, ours)
+        return line
+
     if status == "error":
-        here = Path(origin)
-        value = (str(value).replace(str(file.with_suffix(".toml")), str(here.with_suffix(".toml")))
-                 .replace(str(file), origin).replace(tmp, str(here.parent)))
-    return status, value
+        return status, mend(str(value))
+    doc_id, nquads, digest, orphaned = value
+    return status, (doc_id, nquads, digest, tuple(mend(line) for line in orphaned))
 
 
-def _ship(path: str) -> tuple[str, bytes, bytes | None]:
-    """Return a document's name, bytes and sidecar bytes (None when it has none), read here."""
+def _ship(path: str) -> tuple[str, bytes, dict[str, bytes]]:
+    """Return a document's name, bytes and the files beside it that exist (name: bytes), read here."""
     p = Path(path)
-    side = p.with_suffix(".toml")
-    return p.name, p.read_bytes(), side.read_bytes() if side.is_file() else None
+    return p.name, p.read_bytes(), {c.name: c.read_bytes() for c in companions(p) if c.is_file()}
 
 
 def _import_distributed():
@@ -316,11 +335,11 @@ def _dask(paths: list[str], say, total: int, kind) -> Iterator[tuple[str, Outcom
 
     def submit(i: int, path: str):
         try:
-            name, data, sidecar = _ship(path)
+            name, data, beside = _ship(path)
         except OSError as exc:  # gone or unreadable since it was listed: rejected, as the plain build does
             why = "no such file or folder" if isinstance(exc, FileNotFoundError) else f"cannot read ({exc.strerror})"
             return "error", f"{path}: {why}"
-        f = client.submit(_extract_shipped, name, data, sidecar, path, fingerprint, pure=False,
+        f = client.submit(_extract_shipped, name, data, beside, path, fingerprint, pure=False,
                           key=f"policykg-extract-{i}-{os.getpid()}-{time.time_ns()}")
         futures.add(f)
         return f

@@ -1,13 +1,14 @@
 """`policykg build --executor`: a Dask cluster builds the very store the plain build does.
 
 A LocalCluster of worker processes (`--executor dask`) and a scheduler and workers started as
-processes of their own (`dask scheduler`, `dask worker`, used through `--executor tcp://…`) each
-build a synthetic corpus with one rejected document; the N-Quads export, the manifest and the
-rejections are those of the plain build. A wrong executor is one line and exit 2.
+processes of their own (`dask scheduler`, `dask worker`, used through `--executor dask://…`) each
+build a synthetic corpus with one rejected document and one corrected one; the N-Quads export,
+the manifest, the rejection and the orphaned correction are those of the plain build. A wrong executor is one line and exit 2.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from extract import corrections
+from extract.pipeline import extract_file
 from graph import executors
 from graph.errors import ExecutorError
 from graph.store import GraphStore
@@ -80,9 +83,17 @@ def corpus(tmp_path_factory) -> Path:
     finally:
         sys.path.remove(str(ROOT / "bench"))
     folder = tmp_path_factory.mktemp("executors") / "corpus"
-    generate(folder, DOCUMENTS)
+    paths = generate(folder, DOCUMENTS)
     (folder / "zz-bad.txt").write_text("一、任务\n1.做好甲事。（牵头单位：市版权局）\n", encoding="utf-8")
     (folder / "zz-bad.toml").write_text(BAD_SIDECAR, encoding="utf-8")
+    # Corrections beside one plan: one applies (a guiding agency added), one is orphaned (no such unit).
+    x = extract_file(paths[1])
+    task = next(u for u in x.units if u.kind == "task")
+    fix = {"action": "add", "agency": "市财政局", "role": "guide", "unit": corrections.unit_key(x, task),
+           "title": task.title, "by": "测试员", "note": "合成的更正", "when": "2024-05-01T09:30:00+00:00"}
+    gone = dict(fix, unit="t999", title="不存在的任务")
+    corrections.corrections_path(paths[1]).write_text(
+        json.dumps({"document": x.document.id, "corrections": [fix, gone]}, ensure_ascii=False), encoding="utf-8")
     return folder
 
 
@@ -94,6 +105,8 @@ def plain(corpus, tmp_path_factory):
     assert r.returncode == 3, r.stderr  # built, one document rejected
     rejected = [m for m in messages(r.stderr) if "zz-bad.toml" in m]
     assert len(rejected) == 1 and "period_start" in rejected[0], r.stderr
+    orphaned = f"policykg: warning: {corpus / 'synthetic-001.corrections.json'}: correction 2 (t999 "
+    assert [m for m in messages(r.stderr) if m.startswith(orphaned)], r.stderr
     return (*exported(data), messages(r.stderr))
 
 
