@@ -188,7 +188,7 @@ def _extract_all(paths: list[str], say, total: int, executor=None):
     """Yield (path, outcome) for each path, in order, extracted where `executor` says (`graph.executors`)."""
     from .executors import extract_all
 
-    return extract_all(paths, say, total, executor)
+    return extract_all(paths, _extract_one, say, total, executor, fingerprint=mapping_fingerprint)
 
 
 @contextlib.contextmanager

@@ -1,9 +1,10 @@
 """Where a build's extraction runs: worker processes of this machine, or a Dask distributed cluster.
 
-`extract_all(paths, say, total, executor)` maps `graph.build._extract_one` over the paths and
-yields ``(path, outcome)`` in path order, with at most `WINDOW` × workers documents submitted
-and not yet handed back, so memory stays bounded however many plans there are. The executor is
-named by a string (`parse`):
+`extract_all(paths, extract, say, total, executor)` maps `extract` (the build's function of
+one path, a module-level function so that it pickles by name) over the paths and yields
+``(path, outcome)`` in path order, with at most `WINDOW` × workers documents submitted and not
+yet handed back, so memory stays bounded however many plans there are. The executor is named
+by a string (`parse`):
 
 - ``local`` (the default): a pool of this machine's processes (fork where safe), from 8
   documents on; fewer are extracted in the build's own process. The workers die with the build
@@ -37,7 +38,7 @@ from pathlib import Path
 
 from .errors import ExecutorError
 
-__all__ = ["WINDOW", "extract_all", "local_workers", "parse", "prepare"]
+__all__ = ["WINDOW", "companions", "extract_all", "in_order", "local_workers", "parse", "prepare"]
 
 WINDOW = 4  # documents in flight per worker: enough to keep each busy, few enough to bound memory
 LOCAL_MIN_DOCS = 8  # fewer documents than this are extracted in the build's own process
@@ -45,6 +46,7 @@ CONNECT_TIMEOUT = 30.0  # seconds to wait for a Dask scheduler that accepted the
 INSTALL = "pip install 'policykg[dask]'"
 
 Outcome = tuple[str, object]  # ("ok", (doc_id, nquads, sha256, orphaned corrections)) or ("error", one line)
+Extract = Callable[[str], Outcome]
 _ADDRESS = re.compile(r"(?:dask|tcp)://(\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+):(\d{1,5})")
 
 
@@ -85,19 +87,23 @@ def local_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def extract_all(paths: list[str], say: Callable[[int, int, str], None], total: int,
-                executor=None) -> Iterator[tuple[str, Outcome]]:
-    """Yield ``(path, outcome)`` for each path in order, extracted where `executor` says."""
+def extract_all(paths: list[str], extract: Extract, say: Callable[[int, int, str], None], total: int,
+                executor=None, fingerprint: Callable[[], str] | None = None) -> Iterator[tuple[str, Outcome]]:
+    """Yield ``(path, extract(path))`` for each path in order, run where `executor` says.
+
+    `fingerprint` returns a digest of the code that maps a file to triples: a Dask worker whose
+    digest differs from this process's stops the build (another version of policykg there).
+    """
     kind = parse(executor)
     if not paths:
         return
     if kind == "local":
-        yield from _local(paths, say, total)
+        yield from _local(paths, extract, say, total)
     else:
-        yield from _dask(paths, say, total, kind)
+        yield from _dask(paths, extract, say, total, kind, fingerprint)
 
 
-def _in_order(paths: Iterable[str], submit: Callable[[int, str], object], window: int,
+def in_order(paths: Iterable[str], submit: Callable[[int, str], object], window: int,
               result: Callable[[str, object], Outcome], say, total: int) -> Iterator[tuple[str, Outcome]]:
     """Submit the paths `window` at a time and yield their outcomes in path order.
 
@@ -161,15 +167,13 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _local_task(path: str) -> Outcome:
+def _local_task(extract: Extract, path: str) -> Outcome:
     """Extract one document in a local worker process, unless its build is gone."""
-    from .build import _extract_one
-
     # PDEATHSIG follows the thread that forked the worker, not the process, and is Linux's
     # alone: between documents, check that the build itself is still there.
     if _PARENT is not None and os.getppid() != _PARENT:
         os._exit(1)
-    return _extract_one(path)
+    return extract(path)
 
 
 def _stop_pool(pool) -> None:
@@ -186,15 +190,13 @@ def _stop_pool(pool) -> None:
             proc.join(1)
 
 
-def _local(paths: list[str], say, total: int) -> Iterator[tuple[str, Outcome]]:
+def _local(paths: list[str], extract: Extract, say, total: int) -> Iterator[tuple[str, Outcome]]:
     """Extract in this process for a few documents, else in a pool of worker processes."""
-    from .build import _extract_one
-
     workers = local_workers()
     if len(paths) < LOCAL_MIN_DOCS or workers < 2:
         for i, p in enumerate(paths):
             say(i, total, f"extract {p}")
-            yield p, _extract_one(p)
+            yield p, extract(p)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -207,7 +209,7 @@ def _local(paths: list[str], say, total: int) -> Iterator[tuple[str, Outcome]]:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(os.getpid(),))
     try:
-        yield from _in_order(paths, lambda i, p: pool.submit(_local_task, p), WINDOW * workers,
+        yield from in_order(paths, lambda i, p: pool.submit(_local_task, extract, p), WINDOW * workers,
                              lambda p, f: f.result(), say, total)
     except BaseException:
         # Interrupted (a signal, an error, the consumer gone): the queued work must not run on.
@@ -231,7 +233,8 @@ def companions(path) -> list[Path]:
     return [p.with_suffix(".toml"), corrections_path(p)]
 
 
-def _extract_shipped(name: str, data: bytes, beside: dict[str, bytes], origin: str, fingerprint: str) -> Outcome:
+def _extract_shipped(extract: Extract, name: str, data: bytes, beside: dict[str, bytes], origin: str,
+                     fingerprint: Callable[[], str] | None, expected: str | None) -> Outcome:
     """Extract one document sent as bytes, on a Dask worker, as if read from `origin`.
 
     The file and the files beside it (`companions`) are written under their own names in a
@@ -240,17 +243,14 @@ def _extract_shipped(name: str, data: bytes, beside: dict[str, bytes], origin: s
     """
     import tempfile
 
-    from .build import _extract_one, mapping_fingerprint
-
-    mine = mapping_fingerprint()
-    if mine != fingerprint:
+    if fingerprint is not None and (mine := fingerprint()) != expected:
         return "mismatch", mine
     with tempfile.TemporaryDirectory(prefix="policykg-task-") as tmp:
         file = Path(tmp) / name
         file.write_bytes(data)
         for other, content in beside.items():
             (Path(tmp) / other).write_bytes(content)
-        status, value = _extract_one(str(file))
+        status, value = extract(str(file))
     here = Path(origin)
     names = [(str(a), str(b)) for a, b in zip(companions(file), companions(here))] + [(str(file), origin),
                                                                                         (tmp, str(here.parent))]
@@ -324,11 +324,9 @@ def _connect(kind, distributed):
     return client, None, True
 
 
-def _dask(paths: list[str], say, total: int, kind) -> Iterator[tuple[str, Outcome]]:
+def _dask(paths: list[str], extract: Extract, say, total: int, kind, fingerprint) -> Iterator[tuple[str, Outcome]]:
     distributed = _import_distributed()
-    from .build import mapping_fingerprint
-
-    fingerprint = mapping_fingerprint()
+    expected = fingerprint() if fingerprint is not None else None
     client, cluster, owned = _connect(kind, distributed)
     where = getattr(client, "scheduler", None) and client.scheduler.address
     futures: set = set()
@@ -339,7 +337,7 @@ def _dask(paths: list[str], say, total: int, kind) -> Iterator[tuple[str, Outcom
         except OSError as exc:  # gone or unreadable since it was listed: rejected, as the plain build does
             why = "no such file or folder" if isinstance(exc, FileNotFoundError) else f"cannot read ({exc.strerror})"
             return "error", f"{path}: {why}"
-        f = client.submit(_extract_shipped, name, data, beside, path, fingerprint, pure=False,
+        f = client.submit(_extract_shipped, extract, name, data, beside, path, fingerprint, expected, pure=False,
                           key=f"policykg-extract-{i}-{os.getpid()}-{time.time_ns()}")
         futures.add(f)
         return f
@@ -358,14 +356,14 @@ def _dask(paths: list[str], say, total: int, kind) -> Iterator[tuple[str, Outcom
             future.release()
         if status == "mismatch":
             raise ExecutorError(f"a Dask worker of {where} runs another policykg (mapping {value}, this build "
-                                f"{fingerprint}): install the same version on every worker")
+                                f"{expected}): install the same version on every worker")
         return status, value
 
     try:
         threads = client.nthreads()
         workers = sum(threads.values()) or 1
         say(0, total, f"extract on the Dask cluster at {where}: {len(threads)} workers, {workers} threads")
-        yield from _in_order(paths, submit, WINDOW * workers, result, say, total)
+        yield from in_order(paths, submit, WINDOW * workers, result, say, total)
     finally:
         # Done, failed or interrupted: nothing of this build stays queued on the cluster.
         if futures:

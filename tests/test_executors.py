@@ -22,11 +22,13 @@ import pytest
 from extract import corrections
 from extract.pipeline import extract_file
 from graph import executors
+from graph.build import WARM_NETWORK_DOCS
 from graph.errors import ExecutorError
 from graph.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = 20
+# Just past the size up to which a build also projects the network view (seconds, and not what is compared).
+DOCUMENTS = WARM_NETWORK_DOCS + 1
 BAD_SIDECAR = 'period_start = "2021年"\n'
 
 
@@ -233,7 +235,7 @@ def test_work_in_flight_is_bounded_and_outcomes_come_in_order():
 
     paths = [f"p{i:03d}" for i in range(100)]
     said = []
-    out = list(executors._in_order(paths, submit, 8, result, lambda i, n, m: said.append((i, m)), 101))
+    out = list(executors.in_order(paths, submit, 8, result, lambda i, n, m: said.append((i, m)), 101))
     assert out == [(p, ("ok", p.upper())) for p in paths]
     assert peak[0] == 8 and submitted == paths
     assert said == [(i, f"extract {p}") for i, p in enumerate(paths)]
