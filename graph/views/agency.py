@@ -14,7 +14,8 @@ from ontology import iris
 from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
 
 from ..errors import QueryError, UnknownAgency
-from ..model import KINDS, fold, natural, record_id
+from ..model import fold, unit_place
+from ..model import span as evidence_span
 from .lineage import predecessors as lineage_predecessors
 from .lineage import successors as lineage_successors
 
@@ -154,8 +155,6 @@ def _recent(kg, key: tuple, make, keep: int = 128):
 
 
 def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
-    """One query brings each row whole (unit, place, clause and its quote, partners): however many
-    documents the agency appears in, no document's other units or evidence are read."""
     model = kg.model()
     if len(roles) == 1:
         # The one-hop shortcut finds the units of a role without touching any other attribution.
@@ -166,51 +165,29 @@ def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
         if roles != ROLES:
             find += f" VALUES ?roleNode {{ {' '.join('pkg:' + r for r in roles)} }}"
     rows = kg.select(f"""
-        SELECT ?g ?unit ?roleNode ?att ?written ?clause ?partner ?partnerRole ?type ?number ?title ?at
-               ?cs ?ce ?cq ?ns ?ne ?p1 ?t1 ?pt1 ?p2 ?t2 ?pt2 WHERE {{ GRAPH ?g {{
+        SELECT ?g ?unit ?roleNode ?att ?written ?clause ?partner ?partnerRole WHERE {{ GRAPH ?g {{
           {find}
           ?att pkg:asWritten ?written ; pkg:clause ?clause .
-          ?unit prov:qualifiedAttribution ?att , ?other ; eli:type_subdivision ?type ; eli:number ?number .
-          ?other prov:agent ?partner ; prov:hadRole ?partnerRole .
-          OPTIONAL {{ ?unit eli:title ?title }}
-          OPTIONAL {{ ?unit pkg:extent ?ue . ?ue oa:hasSelector ?us . ?us oa:start ?at }}
-          OPTIONAL {{ ?ca oa:hasBody ?clause ; oa:hasTarget ?ct . ?ct oa:hasSelector ?cps , ?cqs .
-                     ?cps oa:start ?cs ; oa:end ?ce . ?cqs oa:exact ?cq }}
-          OPTIONAL {{ ?na oa:hasBody ?att ; oa:hasTarget ?nt . ?nt oa:hasSelector ?nps . ?nps oa:start ?ns ; oa:end ?ne }}
-          OPTIONAL {{ ?unit eli:is_part_of ?p1 . ?p1 eli:type_subdivision ?t1 . OPTIONAL {{ ?p1 eli:title ?pt1 }}
-                     OPTIONAL {{ ?p1 eli:is_part_of ?p2 . ?p2 eli:type_subdivision ?t2 . OPTIONAL {{ ?p2 eli:title ?pt2 }} }} }}
-        }} }}""")
-    graph_doc = {d["graph"]: d for d in model.docs.values()}
-    kind_rank = {k: i for i, k in enumerate(KINDS)}
+          ?unit prov:qualifiedAttribution ?att , ?other .
+          ?other prov:agent ?partner ; prov:hadRole ?partnerRole . }} }}""")
     grouped: dict[tuple[str, str], dict] = {}
-    order: dict[str, tuple] = {}
     for r in rows:
-        d = graph_doc.get(r["g"])
-        kind = _kind(r["type"])
-        rid = record_id(r["unit"], d["iri"], d["id"]) if d is not None and kind else None
-        if rid is None:
+        u = model.units.get(r["unit"])
+        if u is None:
             continue
         role = r["roleNode"].rsplit("#", 1)[-1]
-        row = grouped.get((r["unit"], role))
+        row = grouped.get((u.iri, role))
         if row is None:
-            place = {"part": None, "part_title": "", "section": None, "section_title": ""}
-            for p, t, title in ((r["p1"], r["t1"], r["pt1"]), (r["p2"], r["t2"], r["pt2"])):
-                level = _kind(t)
-                if p and level in ("part", "section") and place[level] is None:
-                    place[level], place[f"{level}_title"] = record_id(p, d["iri"], d["id"]), title or ""
-            row = grouped[(r["unit"], role)] = {
-                "task": rid, "iri": r["unit"], "doc": d["id"], "doc_title": d["title"], "year": d.get("year"),
-                "issuer": d.get("issuer", ""), **place, "number": str(r["number"]),
-                "kind": kind, "title": r["title"] or "", "role": role, "partners": set(), "clauses": {}}
-            order[r["unit"]] = (d["id"], r["at"] if r["at"] is not None else -1, kind_rank[kind], natural(rid))
-        span = [r["cs"], r["ce"]] if r["cs"] is not None else [None, None]
-        name_span = [r["ns"], r["ne"]] if r["ns"] is not None else [None, None]
-        seen = row["clauses"].get(r["att"])
-        if seen is None or (span[0] is not None and (seen["span"][0] is None or span[0] < seen["span"][0])):
-            row["clauses"][r["att"]] = {"quote": r["cq"] if r["cs"] is not None else None, "span": span,
+            d = model.docs[u.doc]
+            row = grouped[(u.iri, role)] = {
+                "task": u.rid, "iri": u.iri, "doc": u.doc, "doc_title": d["title"], "year": d.get("year"),
+                "issuer": d.get("issuer", ""), **unit_place(kg.model(), u), "number": u.number,
+                "kind": u.kind, "title": u.title, "role": role, "partners": set(), "clauses": {}}
+        if r["att"] not in row["clauses"]:
+            span = evidence_span(kg.model(), r["clause"], r["g"])
+            name_span = evidence_span(kg.model(), r["att"], r["g"])
+            row["clauses"][r["att"]] = {"quote": kg.quote(u.doc, span), "span": span,
                                         "name_as_written": r["written"], "name_span": name_span}
-        elif name_span[0] is not None and (seen["name_span"][0] is None or name_span[0] < seen["name_span"][0]):
-            seen["name_span"] = name_span
         if r["partner"] != agency:
             row["partners"].add((r["partner"], r["partnerRole"].rsplit("#", 1)[-1]))
     rank = {r: i for i, r in enumerate(ROLES)}
@@ -227,13 +204,7 @@ def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
         row["partners"] = [{"agency": label(a), "iri": a, "role": pr}
                            for a, pr in sorted(row["partners"], key=lambda p: (rank.get(p[1], 9), label(p[0]), p[0]))]
         out.append(row)
-    return sorted(out, key=lambda r: (order[r["iri"]], rank[r["role"]]))
-
-
-def _kind(type_iri: str | None) -> str | None:
-    """Return the unit kind (part, section, task, measure, box) of an eli:type_subdivision value."""
-    kind = (type_iri or "").rsplit("#", 1)[-1].removesuffix("Type")
-    return kind if kind in KINDS else None
+    return sorted(out, key=lambda r: (r["doc"], model.units[r["iri"]].order, rank[r["role"]]))
 
 
 def coassigned(kg, name: str) -> list[dict]:
