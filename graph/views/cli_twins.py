@@ -255,3 +255,65 @@ def register(sub, common, open_graph, print_rows) -> None:
     s.add_argument("id", metavar="ID")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv or json")
     s.set_defaults(func=cmd_marks)
+
+    def cmd_tasks(args) -> int:
+        import sys
+
+        from extract import tables
+        from extract.files import write_output
+
+        from ..errors import QueryError
+        from .tasks import COLUMNS, check_selection, facet_rows, parse_sort, task_table
+
+        if args.format == "xlsx" and args.output == "-" and sys.stdout.isatty():
+            raise QueryError("xlsx is binary; write it to a file with -o FILE")
+        sort = f"-{args.sort.lstrip('-')}" if args.desc else args.sort
+        parse_sort(sort)  # a bad sort fails before the store is opened
+        with open_graph(args) as kg:
+            picks = check_selection(kg, **{f: getattr(args, f) for f in FACET_OPTIONS})
+            view = task_table(kg, sort=sort, **picks)
+        if args.facets:
+            rows, columns, sheet = facet_rows(view), ["facet", "value", "label", "count", "selected"], "facets"
+            json_rows = {f: list(values) for f, values in view.facets.items()}
+        else:
+            rows, columns, sheet = view.records(), COLUMNS, "tasks"
+            json_rows = [{c: r[c] if c != "deadline" else r["deadlines"] for c in COLUMNS} for r in view.rows]
+        if args.format == "json":
+            data = tables.to_json(json_rows).encode("utf-8")
+        elif args.format == "csv":
+            data = tables.to_csv([columns, *([r[c] for c in columns] for r in rows)]).encode("utf-8")
+        elif args.format == "xlsx":
+            data = tables.to_xlsx([columns, *([r[c] for c in columns] for r in rows)], sheet=sheet)
+        elif args.facets:
+            data = tables.to_text(rows, columns, max_width=48).encode("utf-8")
+        else:
+            head = f"{len(view.rows)} of {view.total} tasks and measures\n"
+            shown = [{"id": r["id"], "title": r["title"], "lead": r["lead"], "cooperate": r["cooperate"],
+                      "deadline": r["deadline"]} for r in rows]
+            data = (head + tables.to_text(shown, ["id", "title", "lead", "cooperate", "deadline"],
+                                          max_width=40)).encode("utf-8")
+        write_output(args.output, data)
+        return 0
+
+    FACET_OPTIONS = {"doc": "DOC", "part": "ID", "section": "ID", "role": "ROLE", "agency": "NAME",
+                     "deadline": "VALUE"}
+    s = sub.add_parser("tasks", help="the Tasks view: every task and measure, faceted, with counts per value",
+                       description="List the tasks and measures of every document, kept by facets: document (id "
+                                   "or title), part and section (record id or key: p3, s3.1), role, agency (any "
+                                   "name or alias) and deadline (a year, the text as written, or none). Values "
+                                   "of one facet are alternatives; facets combine; --role with --agency keeps the "
+                                   "units where that agency has that role. --facets prints each facet's values "
+                                   "with the number of rows each gives with the other facets as chosen.",
+                       epilog="example:\n  policykg tasks --agency 市版权局 --role cooperate --sort agencies --desc",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    for facet, metavar in FACET_OPTIONS.items():
+        s.add_argument(f"--{facet}", action="append", metavar=metavar, help=f"keep this {facet} (repeat for any of several)")
+    s.add_argument("--sort", default="order", metavar="KEY",
+                   help="order (default: document order), doc, title, deadline (earliest first) or agencies "
+                        "(fewest first)")
+    s.add_argument("--desc", action="store_true", help="sort descending (ties stay in document order)")
+    s.add_argument("--facets", action="store_true", help="print the facets' values and counts instead of the rows")
+    s.add_argument("--format", default="table", choices=("table", "csv", "json", "xlsx"),
+                   help="table (default), csv, json or xlsx")
+    s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
+    s.set_defaults(func=cmd_tasks)

@@ -1,0 +1,291 @@
+"""The Tasks view and its CLI twin (`policykg tasks`): every task and measure of the corpus, faceted.
+
+One row per unit (task or measure) with its document, part, section, agencies by role and
+deadlines. Six facets narrow the rows: document, part, section, role, agency and deadline.
+Values chosen within one facet are alternatives (any of them); facets combine (all of
+them). Role and agency together ask for an agency *in* a role: ``role=cooperate`` with
+``agency=广州市版权局`` keeps the units where 广州市版权局 cooperates.
+
+Each facet lists its values with counts, like datasette's facets, and the counts are those
+of the rows the *other* facets keep (disjunctive faceting): a count says how many rows
+that value gives, alone in its facet, with everything else as chosen. So choosing one
+document still shows the other documents' counts, and a facet never empties itself.
+
+The rows are read from the store once per version (two SELECTs: the attributions, the
+deadlines; the outline comes from the model) and each filter change is a pass over them.
+
+>>> parse_sort("-deadline"), parse_sort("title")
+(('deadline', True), ('title', False))
+>>> deadline_label("2023"), deadline_label(NO_DEADLINE)
+('2023年', '无时限 none')
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ontology.terms import ROLE_ZH, ROLES
+
+from ..errors import QueryError
+from ..model import find_doc, find_unit, natural, unit_place
+from .agency import check_roles, resolve_agency
+from .outline import unit_label
+from .task import role_label
+
+__all__ = ["COLUMNS", "FACETS", "HEADER", "NO_DEADLINE", "SORTS", "TaskTable", "check_selection", "deadline_label",
+           "facet_rows", "parse_sort", "task_rows", "task_table"]
+
+FACETS = {"doc": "文件 Document", "part": "部分 Part", "section": "章节 Section", "role": "职责 Role",
+          "agency": "单位 Agency", "deadline": "时限 Deadline"}
+SORTS = {"order": "文件顺序 document order", "doc": "文件 document", "title": "任务 title",
+         "deadline": "时限 deadline", "agencies": "单位数 number of agencies"}
+NO_DEADLINE = "none"  # the deadline facet's value for units whose clauses state none
+# The columns of the CLI's table, CSV and JSON rows, and the header of the app's table and downloads.
+COLUMNS = ["id", "doc", "doc_title", "part_title", "section_title", "kind", "number", "title", *ROLES, "deadline"]
+HEADER = ["任务编号", "文件", "文件标题", "部分", "章节", "类型", "编号", "任务", *(ROLE_ZH[r] for r in ROLES), "时限"]
+KIND_ZH = {"task": "任务", "measure": "措施"}
+
+
+def parse_sort(sort: str | None) -> tuple[str, bool]:
+    """Return (key, descending) of a sort such as ``deadline`` or ``-deadline``; QueryError naming the choices."""
+    text = (sort or "order").strip()
+    key, descending = (text[1:], True) if text.startswith("-") else (text, False)
+    if key not in SORTS:
+        raise QueryError(f"unknown sort '{sort}'; choose one of {', '.join(SORTS)} (a leading - sorts descending)")
+    return key, descending
+
+
+def deadline_label(value: str) -> str:
+    """Return how a deadline facet value is shown: a year as 2023年, else the text as written."""
+    if value == NO_DEADLINE:
+        return "无时限 none"
+    return f"{value}年" if value.isdigit() and len(value) == 4 else value
+
+
+# --------------------------------------------------------------------------- the rows, once per version
+
+
+def _load(kg) -> tuple[dict, ...]:
+    model = kg.model()
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    for r in kg.select("""
+        SELECT DISTINCT ?unit ?agency ?role WHERE { GRAPH ?g {
+          ?unit prov:qualifiedAttribution ?att . ?att prov:agent ?agency ; prov:hadRole ?role } }"""):
+        name = model.agencies.get(r["agency"], {}).get("name", r["agency"])
+        pairs.setdefault(r["unit"], set()).add((name, r["role"].rsplit("#", 1)[-1]))
+    due: dict[str, dict[str, tuple]] = {}
+    for r in kg.select("""
+        SELECT DISTINCT ?unit ?d ?text ?year WHERE { GRAPH ?g {
+          ?unit pkg:deadline ?d . ?d pkg:deadlineText ?text . OPTIONAL { ?d pkg:deadlineYear ?year } } }"""):
+        year = str(r["year"])[:4] if r["year"] is not None else ""
+        due.setdefault(r["unit"], {})[str(r["d"])] = (str(r["text"]), year if year.isdigit() else "")
+    rank = {role: i for i, role in enumerate(ROLES)}
+    rows = []
+    for u in model.units.values():
+        if u.kind not in ("task", "measure"):
+            continue
+        d = model.docs[u.doc]
+        on = sorted(pairs.get(u.iri, ()), key=lambda p: (rank.get(p[1], 9), p[0]))
+        dl = [due[u.iri][k] for k in sorted(due.get(u.iri, {}), key=lambda k: natural(k))]
+        texts = list(dict.fromkeys(t for t, _ in dl))
+        keys = frozenset(y or t for t, y in dl) or frozenset((NO_DEADLINE,))
+        years = [int(y) for _, y in dl if y]
+        row = {"id": u.rid, "iri": u.iri, "doc": u.doc, "doc_title": d["title"], **unit_place(model, u),
+               "kind": u.kind, "number": u.number, "title": u.title,
+               **{role: [a for a, r in on if r == role] for role in ROLES},
+               "deadlines": texts, "deadline": "；".join(texts),
+               "_pairs": frozenset(on), "_deadlines": keys, "_order": u.order,
+               "_due": min(years) if years else None, "_agencies": len({a for a, _ in on})}
+        row["_cells"] = (row["id"], row["doc"], row["doc_title"], row["part_title"], row["section_title"],
+                         KIND_ZH.get(row["kind"], row["kind"]), _number(row), row["title"],
+                         *("、".join(row[r]) for r in ROLES), row["deadline"])
+        rows.append(row)
+    return tuple(rows)
+
+
+def _number(row: Mapping) -> str:
+    return f"（{row['number']}）" if row["kind"] == "measure" and row["number"] else str(row["number"] or "")
+
+
+def task_rows(kg) -> tuple[dict, ...]:
+    """Return every task and measure of the store in document order, per store version (shared, do not change)."""
+    kg.version()
+    return kg.memo("tasks/rows", lambda: _load(kg))
+
+
+def _labels(kg) -> dict[str, dict[str, str]]:
+    """Return facet → {value: label} for the values that need one (documents, parts, sections, roles)."""
+
+    def make():
+        model = kg.model()
+        many = len(model.docs) > 1
+        units = {"part": {}, "section": {}}
+        for u in model.units.values():
+            if u.kind in units:
+                label = unit_label({"kind": u.kind, "number": u.number, "title": u.title})
+                units[u.kind][u.rid] = f"{label} · {model.docs[u.doc]['title']}" if many else label
+        return {"doc": {d["id"]: d["title"] for d in model.docs.values()}, **units,
+                "role": {r: role_label(r) for r in ROLES}}
+
+    return kg.memo("tasks/labels", make)
+
+
+# --------------------------------------------------------------------------- filtering and facets
+
+
+@dataclass(frozen=True)
+class TaskTable:
+    """The Tasks view: the rows kept (sorted), each facet's values with counts, what was chosen."""
+
+    rows: tuple[dict, ...]  # task_rows rows, filtered and sorted
+    total: int  # tasks and measures in the store
+    facets: dict[str, tuple[dict, ...]]  # facet -> ({value, label, count, selected}, ...)
+    selection: dict[str, tuple[str, ...]]  # facet -> values chosen
+    sort: str
+
+    @property
+    def table(self) -> list[list]:
+        """Return the rows as the app and the downloads show them: HEADER, then one line per unit."""
+        return [list(HEADER), *(list(r["_cells"]) for r in self.rows)]
+
+    def records(self) -> list[dict]:
+        """Return the rows as the CLI prints them (COLUMNS; agencies joined by 、)."""
+        return [{c: "、".join(r[c]) if c in ROLES else r[c] for c in COLUMNS} for r in self.rows]
+
+
+def _selection(picks: Mapping[str, Iterable[str] | None]) -> dict[str, frozenset[str]]:
+    bad = [k for k in picks if k not in FACETS]
+    if bad:
+        raise QueryError(f"unknown facet '{bad[0]}'; choose one of {', '.join(FACETS)}")
+    out = {}
+    for f in FACETS:
+        v = picks.get(f) or ()
+        out[f] = frozenset((v,) if isinstance(v, str) else v)
+    return out
+
+
+def task_table(kg, sort: str | None = "order", **picks: Iterable[str] | None) -> TaskTable:
+    """Return the Tasks view for the values chosen per facet (``doc=[…]``, ``role=[…]``, …): rows, facets, counts.
+
+    Values are as `facet_rows` lists them: document ids, part and section record ids, roles,
+    canonical agency names, deadline years (or texts as written) and ``none``. `check_selection`
+    turns what a user typed (titles, aliases, keys) into these. ``sort``: a key of SORTS, with a
+    leading ``-`` for descending; ties stay in document order.
+    """
+    key, descending = parse_sort(sort)
+    sel = _selection(picks)
+    rows = task_rows(kg)
+    docs, parts, secs, dls = sel["doc"], sel["part"], sel["section"], sel["deadline"]
+    agencies, roles = sel["agency"], sel["role"]
+    kept: list[dict] = []
+    counts = {f: Counter() for f in FACETS}
+    for r in rows:
+        miss = set()
+        if docs and r["doc"] not in docs:
+            miss.add("doc")
+        if parts and r["part"] not in parts:
+            miss.add("part")
+        if secs and r["section"] not in secs:
+            miss.add("section")
+        if dls and not (r["_deadlines"] & dls):
+            miss.add("deadline")
+        if len(miss) > 1:
+            continue
+        pairs = r["_pairs"]
+        # who is on the unit in a chosen role, and in which roles the chosen agencies are
+        who = {a for a, role in pairs if not roles or role in roles}
+        how = {role for a, role in pairs if not agencies or a in agencies}
+        pair_ok = (not agencies and not roles) or bool(who & agencies if agencies else who)
+        if not miss:
+            if pair_ok:
+                kept.append(r)
+                counts["doc"][r["doc"]] += 1
+                counts["part"][r["part"]] += 1
+                counts["section"][r["section"]] += 1
+                counts["deadline"].update(r["_deadlines"])
+            counts["role"].update(how)
+            counts["agency"].update(who)
+        elif pair_ok:
+            (f,) = miss
+            counts[f].update(r["_deadlines"] if f == "deadline" else (r[f],))
+    if key == "deadline" and descending:  # the latest year first; units without a deadline still last
+        kept.sort(key=lambda r: (r["_due"] is None, -(r["_due"] or 0)))
+    elif key != "order" or descending:  # kept is in document order; a stable sort keeps it among ties
+        kept.sort(key=_sort_key(key), reverse=descending)
+    labels = _labels(kg)
+    facets = {f: _facet(f, counts[f], sel[f], labels.get(f, {})) for f in FACETS}
+    return TaskTable(tuple(kept), len(rows), facets, {f: tuple(sorted(v)) for f, v in sel.items()}, sort or "order")
+
+
+def _sort_key(key: str):
+    if key == "doc":
+        return lambda r: (r["doc_title"], r["doc"])
+    if key == "title":
+        return lambda r: r["title"]
+    if key == "deadline":  # the earliest year first, units without a deadline last
+        return lambda r: (r["_due"] is None, r["_due"] or 0, r["deadline"])
+    if key == "agencies":
+        return lambda r: r["_agencies"]
+    return lambda r: r["_order"]
+
+
+def _facet(facet: str, counts: Counter, chosen: frozenset, labels: Mapping[str, str]) -> tuple[dict, ...]:
+    values = [v for v in counts if v is not None and counts[v] > 0] + [v for v in chosen if not counts.get(v)]
+    if facet == "role":
+        values.sort(key=lambda v: ROLES.index(v) if v in ROLES else 9)
+    elif facet == "deadline":
+        values.sort(key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
+    else:
+        values.sort(key=lambda v: (-counts.get(v, 0), natural(labels.get(v, v)), v))
+    label = deadline_label if facet == "deadline" else (lambda v: labels.get(v, v))
+    return tuple({"value": v, "label": label(v), "count": counts.get(v, 0), "selected": v in chosen} for v in values)
+
+
+def facet_rows(view: TaskTable) -> list[dict]:
+    """Return every facet value as a row: facet, value, label, count, selected (the CLI's ``--facets``)."""
+    return [{"facet": f, **v} for f, values in view.facets.items() for v in values]
+
+
+# --------------------------------------------------------------------------- what a user typed
+
+
+def check_selection(kg, **picks: Iterable[str] | None) -> dict[str, list[str]]:
+    """Return the facet values a user's words mean: a document by id or title, a part or section by record id
+    or key (p3, s3.1), a role, an agency by any name or alias, a deadline year, text or ``none``.
+
+    Raises NotFound, UnknownAgency or QueryError (one line, naming the value) for a value that means nothing.
+    """
+    model = kg.model()
+    out: dict[str, list[str]] = {}
+    for f, values in _selection(picks).items():
+        got = []
+        for v in sorted(values):
+            if f == "doc":
+                by_title = {d["title"]: d["id"] for d in model.docs.values()}
+                got.append(by_title.get(v) or find_doc(model, v)["id"])
+            elif f in ("part", "section"):
+                got.append(find_unit(model, v, (f,), f).rid)
+            elif f == "role":
+                got.extend(check_roles([v]))
+            elif f == "agency":
+                known = {a for r in task_rows(kg) for a, _ in r["_pairs"]}
+                if v in known:
+                    got.append(v)
+                    continue
+                name = resolve_agency(kg, v)["name"]  # UnknownAgency, with the closest names
+                if name not in known:
+                    raise QueryError(f"agency '{v}' ({name}) carries no task or measure")
+                got.append(name)
+            else:
+                known = {k for r in task_rows(kg) for k in r["_deadlines"]}
+                if v not in known:
+                    close = difflib.get_close_matches(v, sorted(known), n=3, cutoff=0.3)
+                    raise QueryError(f"no unit has the deadline '{v}'" + (f"; did you mean {', '.join(close)}?"
+                                                                        if close else f"; use a year or {NO_DEADLINE}"))
+                got.append(v)
+        if got:
+            out[f] = list(dict.fromkeys(got))
+    return out
