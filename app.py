@@ -19,6 +19,7 @@ from extract import tables
 from graph import query as q
 from graph import viz
 from graph.views import agency as agency_view
+from graph.views import cites as cites_view
 from graph.views import compare as compare_view
 from graph.views import export as export_view
 from graph.views import links
@@ -27,12 +28,14 @@ from graph.views import outline as outline_view
 from graph.views import search as search_view
 from graph.views import sparql as sparql_view
 from graph.views import task as task_view
+from graph.views import tasks as tasks_view
 from graph.views import upload as upload_view
 from graph.viz import file_stem, md_escape
 
 CONFIG = q.AppSettings.from_env(Path(__file__).resolve().parent)
-VIEWS = dict(zip(links.VIEWS, ("总览 Overview", "我的单位 My bureau", "任务 Task", "搜索 Search", "网络 Network",
-                               "查询 Query", "导出 Export", "上传文件 Upload", "对比 Compare"), strict=True))
+VIEWS = dict(zip(links.VIEWS, ("总览 Overview", "我的单位 My bureau", "任务 Task", "搜索 Search", "任务表 Tasks",
+                               "网络 Network", "查询 Query", "导出 Export", "上传文件 Upload", "对比 Compare"),
+                  strict=True))
 ROLE_LABEL = {r: task_view.role_label(r) for r in q.ROLES}
 NET_MODES = dict(zip(links.NET_MODES, ("单位 ↔ 任务 agencies ↔ tasks", "单位协作 agency collaboration",
                                       "任务关联 task connections"), strict=True))
@@ -93,16 +96,38 @@ def link(label: str, key: str, view: str, **selection: str) -> None:
     st.button(md_escape(label), key=key, type="tertiary", on_click=go, args=(view,), kwargs=selection)
 
 
+def address() -> dict:
+    """Return the address bar's parameters: one value as a string, a repeated parameter as a list."""
+    return {k: v[0] if len(v) == 1 else v for k in st.query_params if (v := st.query_params.get_all(k))}
+
+
 def read_url() -> None:
-    """Apply the deep link (?agency=, ?task=, ?view=network&mode=…) once per session, before any widget."""
-    if not st.session_state.get("_url_read"):
-        st.session_state.update(links.state_from_url(st.query_params.to_dict()), _url_read=True)
+    """Follow the address bar, before any widget: the view and its state become what the address says.
+
+    On the first run, and whenever the address is not the one this session wrote last: the
+    browser's Back and Forward (Streamlit reruns with the address of that history entry) or an
+    address typed in. Keys the address leaves out go back to their widgets' defaults.
+    """
+    here = address()
+    if here == st.session_state.get("_url"):
+        return
+    state = links.state_from_url(here)
+    if "sparql" in state and state["sparql"] != st.session_state.get("sparql"):
+        st.session_state.pop("sparql_result", None)  # the result of another text
+    for key, value in state.items():
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value
+    st.session_state["_url"] = here
 
 
 def write_url(view: str) -> None:
-    """Keep the address bar a deep link to what is shown."""
-    if st.query_params.to_dict() != (want := links.url_for(view, st.session_state)):
+    """Keep the address bar a deep link to what is shown; each new address is a new entry of the history."""
+    want = links.url_for(view, st.session_state)
+    if address() != want:
         st.query_params.from_dict(want)
+    st.session_state["_url"] = want
 
 
 def downloads(files: list[tuple[str, object, str, str]]) -> None:
@@ -140,6 +165,32 @@ def view_overview(kg: q.KG) -> None:
         st.html(viz.table_html(outline_view.INDICATOR_HEADER, o.indicators) + viz.TABLE_STYLE)
     else:
         st.caption("没有指标表 No indicator table.")
+    citations(kg, o.doc["id"])
+
+
+def citations(kg: q.KG, doc_id: str) -> None:
+    """The works a document cites (a corpus document opens) and the documents citing it (`policykg cites`)."""
+    left, right = st.columns(2)
+    with left:
+        st.subheader("引用 Cites", anchor=False)
+        rows = cites_view.cites(kg, doc_id)
+        for i, r in enumerate(rows):
+            if r["resolved"]:
+                link(f"《{r['title']}》 → {r['resolved_title']}", f"cites-{i}", "overview", doc=r["resolved"])
+            else:
+                st.caption(md_escape(f"《{r['title']}》"))
+        if not rows:
+            st.caption("没有 None.")
+    with right:
+        st.subheader("被引 Cited by", anchor=False)
+        rows = cites_view.cited_by(kg, doc_id)
+        for i, r in enumerate(rows):
+            link(r["doc_title"], f"cited-{i}", "overview", doc=r["doc"])
+            st.caption(md_escape(f"《{r['title']}》"))
+            for unit in r["units"]:
+                link(f"↳ {unit}", f"cited-{i}-{unit}", "task", task=unit)
+        if not rows:
+            st.caption("没有 None.")
 
 
 def outline_row(row: dict, children: dict) -> None:
@@ -265,8 +316,13 @@ def view_task(kg: q.KG) -> None:
         if t["indicators"]:
             st.markdown("**指标 Indicators**")
             st.dataframe(task_view.indicator_rows(t), hide_index=True)
-        if t["references"]:
-            st.markdown("**引用文件 References**: " + "、".join(md_escape(r["quote"]) for r in t["references"]))
+        if t["references"]:  # a work of the corpus opens its document; any other is its title
+            st.markdown("**引用文件 References**")
+            for i, r in enumerate(cites_view.reference_links(kg, t["references"])):
+                if r["resolved"]:
+                    link(f"《{r['title']}》 → {r['resolved_title']}", f"ref-{i}", "overview", doc=r["resolved"])
+                else:
+                    st.caption(md_escape(f"《{r['title']}》"))
     with right:
         st.markdown(f"**关联任务 Connected tasks**（最强 {network_view.DEFAULT_K} 条 its strongest links, "
                     f"≥ {network_view.default_min_weight('tasks')}）")
@@ -336,6 +392,32 @@ def view_search(kg: q.KG) -> None:
             where = " › ".join(x for x in (h.doc_title, h.part_title, h.section_title) if x)
             st.caption(md_escape(f"{where} · {search_view.agency_text(h)}" if h.agencies else where))
             st.markdown("".join(f"**{md_escape(t)}**" if hit else md_escape(t) for t, hit in h.snippet))
+
+
+def view_tasks(kg: q.KG) -> None:
+    """Every task and measure of the corpus, faceted by document, part, section, role, agency and deadline."""
+    sorts = {f"{d}{k}": f"{label} {'↓' if d else '↑'}" for k, label in tasks_view.SORTS.items() for d in ("", "-")}
+    t = tasks_view.task_table(kg, sort=st.session_state.get("tasks_sort") or "order",
+                              **{f: st.session_state.get(f"tasks_{f}") or () for f in tasks_view.FACETS})
+    cols = st.columns(3)
+    for i, (facet, label) in enumerate(tasks_view.FACETS.items()):
+        values = {v["value"]: f"{v['label']}（{v['count']}）" for v in t.facets[facet]}
+        cols[i % 3].multiselect(label, list(values), key=f"tasks_{facet}", format_func=values.get,
+                                placeholder="全部 all", persist_state="session")
+    c1, c2 = st.columns([2, 3])
+    c1.selectbox("排序 Sort", list(sorts), key="tasks_sort", format_func=sorts.get, persist_state="session")
+    c2.caption(f"{len(t.rows)} / {t.total} 条任务与措施 tasks and measures")
+    if not t.rows:
+        st.info("没有符合条件的任务 No task matches these facets.")
+        return
+    downloads([("CSV", lambda: tables.to_csv(t.table).encode("utf-8-sig"), "任务表.csv", "text/csv"),
+               ("Excel (.xlsx)", lambda: tables.to_xlsx(t.table, sheet="tasks"), "任务表.xlsx", XLSX)])
+    head, *lines = t.table
+    event = st.dataframe([dict(zip(head, line)) for line in lines], hide_index=True, width="stretch", height=560,
+                         on_select="rerun", selection_mode="single-row")
+    if event.selection.rows:
+        r = t.rows[event.selection.rows[0]]
+        link(f"打开 Open {outline_view.unit_label(r)}", "tasks-open", "task", task=r["id"])
 
 
 def view_network(kg: q.KG) -> None:
@@ -513,8 +595,8 @@ def view_compare(kg: q.KG) -> None:
 
 
 RENDER = {"overview": view_overview, "bureau": view_bureau, "task": view_task, "search": view_search,
-          "network": view_network, "query": view_query, "export": view_export, "upload": view_upload,
-          "compare": view_compare}
+          "tasks": view_tasks, "network": view_network, "query": view_query, "export": view_export,
+          "upload": view_upload, "compare": view_compare}
 
 
 def main() -> None:

@@ -192,7 +192,7 @@ def test_selection_survives_switching_views(app):
     ok(at)
     assert at.selectbox(key="agency").value == "市版权局"
     assert at.button_group(key="roles").value == ["cooperate"]
-    assert at.query_params == {"agency": "市版权局"}
+    assert at.query_params == {"agency": "市版权局", "role": "cooperate"}  # the roles chosen are in the link
 
 
 def test_bureau_downloads_are_the_bureau_table():

@@ -17,7 +17,8 @@ from collections import defaultdict
 from ..model import find_doc
 from ..model import spans as evidence_spans
 
-__all__ = ["CITED_BY_COLUMNS", "CITES_COLUMNS", "cited_by", "cites", "normalize_title", "resolve_citation", "table_rows"]
+__all__ = ["CITED_BY_COLUMNS", "CITES_COLUMNS", "cited_by", "cites", "normalize_title", "reference_links",
+           "resolve_citation", "table_rows"]
 
 CITES_COLUMNS = ["title", "work", "resolved", "resolved_title", "units"]
 CITED_BY_COLUMNS = ["doc", "doc_title", "title", "work", "units"]
@@ -158,6 +159,22 @@ def cited_by(kg, doc: str) -> list[dict]:
     return [{"doc": p["doc"], "doc_title": model.docs[p["doc"]]["title"], "title": p["title"], "work": p["work"],
              "units": list(p["units"])}
             for p in _citations(kg) if resolve_citation(kg, p["title"]) == d["id"]]
+
+
+def reference_links(kg, references: list[dict]) -> list[dict]:
+    """Return a task's references (`graph.views.task.task` rows), each work once in order of first mention.
+
+    Keys: title (the work's title), quote (as first written), work (its IRI), resolved (the
+    corpus document it resolves to, or None) and resolved_title.
+    """
+    model = kg.model()
+    out: dict[str, dict] = {}
+    for r in references:
+        if r["iri"] not in out:
+            resolved = resolve_citation(kg, r["title"])
+            out[r["iri"]] = {"title": r["title"], "quote": r["quote"], "work": r["iri"], "resolved": resolved,
+                             "resolved_title": model.docs[resolved]["title"] if resolved else None}
+    return list(out.values())
 
 
 def table_rows(rows: list[dict]) -> list[dict]:
