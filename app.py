@@ -397,7 +397,7 @@ def view_search(kg: q.KG) -> None:
 def view_tasks(kg: q.KG) -> None:
     """Every task and measure of the corpus, faceted by document, part, section, role, agency and deadline."""
     sorts = {f"{d}{k}": f"{label} {'↓' if d else '↑'}" for k, label in tasks_view.SORTS.items() for d in ("", "-")}
-    t = tasks_view.task_table(kg, sort=st.session_state.get("tasks_sort") or "order",
+    t = tasks_view.task_table(kg, sort=st.session_state.get("tasks_sort") or "order", facet_size=500,
                               **{f: st.session_state.get(f"tasks_{f}") or () for f in tasks_view.FACETS})
     cols = st.columns(3)
     for i, (facet, label) in enumerate(tasks_view.FACETS.items()):
@@ -412,9 +412,8 @@ def view_tasks(kg: q.KG) -> None:
         return
     downloads([("CSV", lambda: tables.to_csv(t.table).encode("utf-8-sig"), "任务表.csv", "text/csv"),
                ("Excel (.xlsx)", lambda: tables.to_xlsx(t.table, sheet="tasks"), "任务表.xlsx", XLSX)])
-    head, *lines = t.table
-    event = st.dataframe([dict(zip(head, line)) for line in lines], hide_index=True, width="stretch", height=560,
-                         on_select="rerun", selection_mode="single-row")
+    event = st.dataframe(t.columns(), hide_index=True, width="stretch", height=560, on_select="rerun",
+                         selection_mode="single-row")
     if event.selection.rows:
         r = t.rows[event.selection.rows[0]]
         link(f"打开 Open {outline_view.unit_label(r)}", "tasks-open", "task", task=r["id"])

@@ -263,7 +263,7 @@ def register(sub, common, open_graph, print_rows) -> None:
         from extract.files import write_output
 
         from ..errors import QueryError
-        from .tasks import COLUMNS, check_selection, facet_rows, parse_sort, task_table
+        from .tasks import COLUMNS, agency_cell, check_selection, facet_rows, parse_sort, task_table
 
         if args.format == "xlsx" and args.output == "-" and sys.stdout.isatty():
             raise QueryError("xlsx is binary; write it to a file with -o FILE")
@@ -288,10 +288,9 @@ def register(sub, common, open_graph, print_rows) -> None:
             data = tables.to_text(rows, columns, max_width=48).encode("utf-8")
         else:
             head = f"{len(view.rows)} of {view.total} tasks and measures\n"
-            shown = [{"id": r["id"], "title": r["title"], "lead": r["lead"], "cooperate": r["cooperate"],
-                      "deadline": r["deadline"]} for r in rows]
-            data = (head + tables.to_text(shown, ["id", "title", "lead", "cooperate", "deadline"],
-                                          max_width=40)).encode("utf-8")
+            shown = [{"id": r["id"], "title": r["title"], "agencies": agency_cell(r), "deadline": r["deadline"]}
+                     for r in view.rows]
+            data = (head + tables.to_text(shown, ["id", "title", "agencies", "deadline"], max_width=48)).encode("utf-8")
         write_output(args.output, data)
         return 0
 

@@ -12,7 +12,8 @@ that value gives, alone in its facet, with everything else as chosen. So choosin
 document still shows the other documents' counts, and a facet never empties itself.
 
 The rows are read from the store once per version (two SELECTs: the attributions, the
-deadlines; the outline comes from the model) and each filter change is a pass over them.
+deadlines; the outline comes from the model), kept beside the store for the next process
+(`KG.cached`), and each filter change is one pass over them.
 
 >>> parse_sort("-deadline"), parse_sort("title")
 (('deadline', True), ('title', False))
@@ -35,7 +36,8 @@ from .agency import check_roles, resolve_agency
 from .outline import unit_label
 from .task import role_label
 
-__all__ = ["COLUMNS", "FACETS", "HEADER", "NO_DEADLINE", "SORTS", "TaskTable", "check_selection", "deadline_label",
+__all__ = ["COLUMNS", "FACETS", "HEADER", "NO_DEADLINE", "SORTS", "TaskTable", "agency_cell", "check_selection",
+           "deadline_label",
            "facet_rows", "parse_sort", "task_rows", "task_table"]
 
 FACETS = {"doc": "文件 Document", "part": "部分 Part", "section": "章节 Section", "role": "职责 Role",
@@ -47,6 +49,7 @@ NO_DEADLINE = "none"  # the deadline facet's value for units whose clauses state
 COLUMNS = ["id", "doc", "doc_title", "part_title", "section_title", "kind", "number", "title", *ROLES, "deadline"]
 HEADER = ["任务编号", "文件", "文件标题", "部分", "章节", "类型", "编号", "任务", *(ROLE_ZH[r] for r in ROLES), "时限"]
 KIND_ZH = {"task": "任务", "measure": "措施"}
+_ROWS_FORMAT = 1  # the shape of the rows kept on disk per store version; raise it when the shape changes
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
@@ -97,7 +100,8 @@ def _load(kg) -> tuple[dict, ...]:
                "kind": u.kind, "number": u.number, "title": u.title,
                **{role: [a for a, r in on if r == role] for role in ROLES},
                "deadlines": texts, "deadline": "；".join(texts),
-               "_pairs": frozenset(on), "_deadlines": keys, "_order": u.order,
+               "_pairs": frozenset(on), "_agency_set": frozenset(a for a, _ in on),
+               "_role_set": frozenset(r for _, r in on), "_deadlines": keys, "_order": u.order,
                "_due": min(years) if years else None, "_agencies": len({a for a, _ in on})}
         row["_cells"] = (row["id"], row["doc"], row["doc_title"], row["part_title"], row["section_title"],
                          KIND_ZH.get(row["kind"], row["kind"]), _number(row), row["title"],
@@ -113,22 +117,41 @@ def _number(row: Mapping) -> str:
 def task_rows(kg) -> tuple[dict, ...]:
     """Return every task and measure of the store in document order, per store version (shared, do not change)."""
     kg.version()
-    return kg.memo("tasks/rows", lambda: _load(kg))
+    return kg.memo("tasks/rows", lambda: kg.cached(f"tasks-rows-{_ROWS_FORMAT}", lambda: _load(kg)))
 
 
-def _labels(kg) -> dict[str, dict[str, str]]:
-    """Return facet → {value: label} for the values that need one (documents, parts, sections, roles)."""
+def _labels(kg) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, int]]]:
+    """Return (facet → {value: label}, facet → {value: rank}) for every value a facet can list, per version.
+
+    The rank orders the values of equal count: roles in their order, deadline years ascending
+    (then texts, then none), anything else by label (t9 before t10).
+    """
 
     def make():
         model = kg.model()
         many = len(model.docs) > 1
-        units = {"part": {}, "section": {}}
+        labels: dict[str, dict[str, str]] = {"doc": {d["id"]: d["title"] for d in model.docs.values()},
+                                             "part": {}, "section": {}, "role": {r: role_label(r) for r in ROLES},
+                                             "agency": {}, "deadline": {}}
         for u in model.units.values():
-            if u.kind in units:
+            if u.kind in ("part", "section"):
                 label = unit_label({"kind": u.kind, "number": u.number, "title": u.title})
-                units[u.kind][u.rid] = f"{label} · {model.docs[u.doc]['title']}" if many else label
-        return {"doc": {d["id"]: d["title"] for d in model.docs.values()}, **units,
-                "role": {r: role_label(r) for r in ROLES}}
+                labels[u.kind][u.rid] = f"{label} · {model.docs[u.doc]['title']}" if many else label
+        for r in task_rows(kg):
+            for a in r["_agency_set"]:
+                labels["agency"][a] = a
+            for v in r["_deadlines"]:
+                labels["deadline"][v] = deadline_label(v)
+        ranks = {}
+        for f, values in labels.items():
+            if f == "role":
+                order = list(ROLES)
+            elif f == "deadline":
+                order = sorted(values, key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
+            else:
+                order = sorted(values, key=lambda v: (natural(values[v]), v))
+            ranks[f] = {v: i for i, v in enumerate(order)}
+        return labels, ranks
 
     return kg.memo("tasks/labels", make)
 
@@ -151,6 +174,11 @@ class TaskTable:
         """Return the rows as the app and the downloads show them: HEADER, then one line per unit."""
         return [list(HEADER), *(list(r["_cells"]) for r in self.rows)]
 
+    def columns(self) -> dict[str, list]:
+        """Return the rows column by column, HEADER → cells (what a dataframe is made of, cheaply)."""
+        cells = list(zip(*(r["_cells"] for r in self.rows))) or [()] * len(HEADER)
+        return {h: list(c) for h, c in zip(HEADER, cells)}
+
     def records(self) -> list[dict]:
         """Return the rows as the CLI prints them (COLUMNS; agencies joined by 、)."""
         return [{c: "、".join(r[c]) if c in ROLES else r[c] for c in COLUMNS} for r in self.rows]
@@ -167,13 +195,15 @@ def _selection(picks: Mapping[str, Iterable[str] | None]) -> dict[str, frozenset
     return out
 
 
-def task_table(kg, sort: str | None = "order", **picks: Iterable[str] | None) -> TaskTable:
+def task_table(kg, sort: str | None = "order", facet_size: int | None = None,
+               **picks: Iterable[str] | None) -> TaskTable:
     """Return the Tasks view for the values chosen per facet (``doc=[…]``, ``role=[…]``, …): rows, facets, counts.
 
     Values are as `facet_rows` lists them: document ids, part and section record ids, roles,
     canonical agency names, deadline years (or texts as written) and ``none``. `check_selection`
     turns what a user typed (titles, aliases, keys) into these. ``sort``: a key of SORTS, with a
-    leading ``-`` for descending; ties stay in document order.
+    leading ``-`` for descending; ties stay in document order. ``facet_size``: list at most that
+    many values per facet, most rows first (the values chosen always), like datasette's.
     """
     key, descending = parse_sort(sort)
     sel = _selection(picks)
@@ -182,41 +212,56 @@ def task_table(kg, sort: str | None = "order", **picks: Iterable[str] | None) ->
     agencies, roles = sel["agency"], sel["role"]
     kept: list[dict] = []
     counts = {f: Counter() for f in FACETS}
-    for r in rows:
-        miss = set()
+    c_doc, c_part, c_sec = counts["doc"], counts["part"], counts["section"]
+    c_role, c_agency, c_dl = counts["role"], counts["agency"], counts["deadline"]
+    for r in rows:  # one pass, allocating as little as it can: a store's rows are many
+        miss = None
         if docs and r["doc"] not in docs:
-            miss.add("doc")
+            miss = "doc"
         if parts and r["part"] not in parts:
-            miss.add("part")
+            if miss:
+                continue
+            miss = "part"
         if secs and r["section"] not in secs:
-            miss.add("section")
-        if dls and not (r["_deadlines"] & dls):
-            miss.add("deadline")
-        if len(miss) > 1:
-            continue
-        pairs = r["_pairs"]
-        # who is on the unit in a chosen role, and in which roles the chosen agencies are
-        who = {a for a, role in pairs if not roles or role in roles}
-        how = {role for a, role in pairs if not agencies or a in agencies}
-        pair_ok = (not agencies and not roles) or bool(who & agencies if agencies else who)
-        if not miss:
+            if miss:
+                continue
+            miss = "section"
+        if dls and dls.isdisjoint(r["_deadlines"]):
+            if miss:
+                continue
+            miss = "deadline"
+        # who is on the unit in a chosen role (any role when none is chosen), and the chosen agencies' roles
+        if roles:
+            who = [a for a, role in r["_pairs"] if role in roles]
+        else:
+            who = r["_agency_set"]
+        if agencies:
+            how = [role for a, role in r["_pairs"] if a in agencies]
+            pair_ok = not agencies.isdisjoint(who)
+        else:
+            how = r["_role_set"]
+            pair_ok = bool(who) if roles else True
+        if miss is None:
             if pair_ok:
                 kept.append(r)
-                counts["doc"][r["doc"]] += 1
-                counts["part"][r["part"]] += 1
-                counts["section"][r["section"]] += 1
-                counts["deadline"].update(r["_deadlines"])
-            counts["role"].update(how)
-            counts["agency"].update(who)
+                c_doc[r["doc"]] += 1
+                c_part[r["part"]] += 1
+                c_sec[r["section"]] += 1
+                c_dl.update(r["_deadlines"])
+            c_role.update(set(how) if agencies else how)
+            c_agency.update(set(who) if roles else who)
         elif pair_ok:
-            (f,) = miss
-            counts[f].update(r["_deadlines"] if f == "deadline" else (r[f],))
+            if miss == "deadline":
+                c_dl.update(r["_deadlines"])
+            else:
+                counts[miss][r[miss]] += 1
     if key == "deadline" and descending:  # the latest year first; units without a deadline still last
         kept.sort(key=lambda r: (r["_due"] is None, -(r["_due"] or 0)))
     elif key != "order" or descending:  # kept is in document order; a stable sort keeps it among ties
         kept.sort(key=_sort_key(key), reverse=descending)
-    labels = _labels(kg)
-    facets = {f: _facet(f, counts[f], sel[f], labels.get(f, {})) for f in FACETS}
+    labels, ranks = _labels(kg)
+    facets = {f: _facet(counts[f], sel[f], labels[f], ranks[f], facet_size, by_count=f not in ("role", "deadline"))
+              for f in FACETS}
     return TaskTable(tuple(kept), len(rows), facets, {f: tuple(sorted(v)) for f, v in sel.items()}, sort or "order")
 
 
@@ -232,16 +277,24 @@ def _sort_key(key: str):
     return lambda r: r["_order"]
 
 
-def _facet(facet: str, counts: Counter, chosen: frozenset, labels: Mapping[str, str]) -> tuple[dict, ...]:
-    values = [v for v in counts if v is not None and counts[v] > 0] + [v for v in chosen if not counts.get(v)]
-    if facet == "role":
-        values.sort(key=lambda v: ROLES.index(v) if v in ROLES else 9)
-    elif facet == "deadline":
-        values.sort(key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
+def _facet(counts: Counter, chosen: frozenset, labels: Mapping[str, str], ranks: Mapping[str, int],
+           size: int | None, by_count: bool) -> tuple[dict, ...]:
+    values = [v for v, n in counts.items() if n > 0 and v is not None]
+    values += [v for v in chosen if not counts.get(v)]
+    last = len(ranks)
+    if by_count:
+        values.sort(key=lambda v: (-counts.get(v, 0), ranks.get(v, last), v))
     else:
-        values.sort(key=lambda v: (-counts.get(v, 0), natural(labels.get(v, v)), v))
-    label = deadline_label if facet == "deadline" else (lambda v: labels.get(v, v))
-    return tuple({"value": v, "label": label(v), "count": counts.get(v, 0), "selected": v in chosen} for v in values)
+        values.sort(key=lambda v: (ranks.get(v, last), v))
+    if size is not None and len(values) > size:
+        values = values[:size] + [v for v in values[size:] if v in chosen]
+    return tuple({"value": v, "label": labels.get(v, v), "count": counts.get(v, 0), "selected": v in chosen}
+                 for v in values)
+
+
+def agency_cell(row: Mapping) -> str:
+    """Return a row's agencies by role as one cell: 牵头 广州市版权局；配合 广州市公安局、广州海关."""
+    return "；".join(f"{ROLE_ZH[r]} {'、'.join(row[r])}" for r in ROLES if row[r])
 
 
 def facet_rows(view: TaskTable) -> list[dict]:
