@@ -344,3 +344,80 @@ def test_upload_a_pdf_see_its_units_and_take_the_division_of_labour_away(page, t
     assert "编制重点产业链全景图和招商图谱" in data and "市经信局" in data and "牵头" in data
     assert page.remote == [] and page.dialogs == []
     page.shot("upload")
+
+
+# --------------------------------------------------------------------------- issue 11: history and the task table
+
+
+def pick(page: Page, label: str, option: str) -> None:
+    """Choose an option of the multiselect labelled `label` (its text starts with `option`)."""
+    box = page.page.locator("[data-testid=stMultiSelect]").filter(has_text=label)
+    box.locator("input").click()
+    page.page.get_by_role("option").filter(has_text=option).first.click()
+    page.page.keyboard.press("Escape")
+    page.settle()
+
+
+def test_back_and_forward_across_three_views_land_on_them_with_their_state(page):
+    """Each view switch and each facet chosen is an entry of the history; Back and Forward rerun the app there."""
+    p = page.page
+
+    def landed(url_part: str, shown) -> None:
+        p.wait_for_function("s => decodeURIComponent(location.search).includes(s)", arg=url_part, timeout=GENEROUS)
+        shown.wait_for(timeout=GENEROUS)
+        page.settle()
+
+    bureau = p.get_by_role("heading", name="广州市版权局")
+    task = p.get_by_role("heading", name="1 完善知识产权法规规章")
+    page.open(f"agency={quote('市版权局')}")  # 1: My bureau of 广州市版权局
+    landed("agency=市版权局", bureau)
+    p.get_by_role("button", name="1 完善知识产权法规规章").first.click()  # 2: the Task view of t1
+    landed(f"task={SEED}/t1", task)
+    p.locator("[data-testid=stSidebar]").get_by_text("任务表 Tasks").click()  # 3: the Tasks view
+    landed("view=tasks", p.get_by_text("53 / 53"))
+    pick(page, "职责 Role", "负责 responsible")  # 4: one facet chosen
+    landed("role=responsible", p.get_by_text("10 / 53"))
+    p.go_back()
+    landed("view=tasks", p.get_by_text("53 / 53"))
+    assert "role=" not in p.url
+    p.go_back()
+    landed(f"task={SEED}/t1", task)
+    p.go_back()
+    landed("agency=市版权局", bureau)
+    p.go_forward()
+    landed(f"task={SEED}/t1", task)
+    p.go_forward()
+    p.go_forward()
+    landed("role=responsible", p.get_by_text("10 / 53"))
+    assert p.locator("[data-testid=stMultiSelect]").filter(has_text="职责 Role").get_by_text("负责 responsible").count()
+    assert not p.locator("[data-testid=stException]").count()
+    assert page.remote == [] and page.dialogs == []
+
+
+def test_the_task_table_filters_by_facets_and_downloads_the_rows_shown(page):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    p = page.page
+    page.open("view=tasks")
+    p.get_by_text("53 / 53").wait_for(timeout=GENEROUS)
+    pick(page, "单位 Agency", "广州市版权局（16）")
+    p.get_by_text("16 / 53").wait_for(timeout=GENEROUS)
+    pick(page, "职责 Role", "配合 cooperate")
+    p.get_by_text("7 / 53").wait_for(timeout=GENEROUS)
+    assert "role=cooperate" in p.url and "agency=" in p.url
+    with p.expect_download(timeout=GENEROUS) as dl:
+        p.get_by_role("button", name="CSV", exact=True).click()
+    assert dl.value.suggested_filename == "任务表.csv"
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0][:2] == ["任务编号", "文件"] and len(rows) == 8
+    assert all("广州市版权局" in r[rows[0].index("配合")] for r in rows[1:])
+    with p.expect_download(timeout=GENEROUS) as dl:
+        p.get_by_role("button", name="Excel (.xlsx)", exact=True).click()
+    sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+    assert [row[0].value for row in sheet.iter_rows()] == [r[0] for r in rows]
+    page.shot("tasks-table")
+    assert not p.locator("[data-testid=stException]").count()
+    assert page.remote == [] and page.dialogs == []
