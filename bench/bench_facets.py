@@ -1,10 +1,11 @@
 """Benchmark the faceted task table (issue 11): a filter change on a 200-document corpus.
 
     python bench/bench_facets.py [N_DOCUMENTS]
+    python bench/bench_facets.py --data DIR --corpus DIR   # a store of the synthetic corpus built before
 
 Not a test: prints figures measured in one run (machines here are shared and noisy) and never
 fails on a timing. Goal: a filter change of the Tasks view (`graph.views.tasks.task_table`: the
-rows kept, sorted, and every facet's counts) <= 300 ms on the 200-document synthetic corpus
+rows kept, sorted, and every facet's counts, computed afresh: a selection asked again is remembered) <= 300 ms on the 200-document synthetic corpus
 (bench/gen_corpus.py). The baseline is the same filter changes on the one-document seed, timed in
 the same run; the ratio says how the time grows with the corpus (54 units against about 11,000).
 Also timed: the first table of a store version (its two SELECTs and the rows, then memoized), the
@@ -64,7 +65,7 @@ def view_figures(kg, label: str) -> dict[str, float]:
 
     out = {}
     for name, args in changes(kg).items():
-        t, view = timed(lambda args=args: task_table(kg, **args))
+        t, view = timed(lambda args=args: task_table(kg, remember=False, **args))
         t_cells, _ = timed(lambda view=view: view.table)
         out[name] = t
         print(f"{label}: {name}: {len(view.rows)} of {view.total} rows, facets and counts {t * 1000:.1f} ms, "
@@ -72,18 +73,19 @@ def view_figures(kg, label: str) -> dict[str, float]:
     return out
 
 
-def first_table(data: Path) -> tuple[float, float]:
-    """Return (model and rows, rows alone) for the first table of a freshly opened store, in seconds."""
-    from graph.query import open_kg
+def first_table(kg) -> tuple[float, float]:
+    """Return (the model, the first table) of a freshly opened store, in seconds.
+
+    The rows are made once per store version and kept beside the store (`KG.cached`): a later
+    process reads them back instead of querying.
+    """
     from graph.views.tasks import task_table
 
-    with open_kg(data, corpus=None) as kg:
-        t0 = time.perf_counter()
-        kg.model()
-        t1 = time.perf_counter()
-        task_table(kg)
-        t2 = time.perf_counter()
-    return t2 - t0, t2 - t1
+    t0 = time.perf_counter()
+    kg.model()
+    t1 = time.perf_counter()
+    task_table(kg, remember=False)
+    return t1 - t0, time.perf_counter() - t1
 
 
 def app_figure(data: Path, corpus: Path, agency: str) -> float:
@@ -91,7 +93,7 @@ def app_figure(data: Path, corpus: Path, agency: str) -> float:
     from streamlit.testing.v1 import AppTest
 
     os.environ["POLICYKG_DATA"], os.environ["POLICYKG_CORPUS"] = str(data), str(corpus)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)  # the first run opens the model
     at.query_params["view"] = "tasks"
     at.run()
     times = []
@@ -110,30 +112,34 @@ def main() -> None:
 
     from graph.query import open_kg
 
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    args = sys.argv[1:]
+    given = {args[i]: Path(args[i + 1]) for i in range(len(args) - 1) if args[i] in ("--data", "--corpus")}
+    n = int(args[0]) if args and args[0].isdigit() else 200
     tmp = Path(tempfile.mkdtemp(prefix="policykg-bench-facets-"))
+    data, corpus = given.get("--data", tmp / "data"), given.get("--corpus", tmp / "corpus")
     try:
         with open_kg(tmp / "seed", ROOT / "corpus") as kg:
             base = view_figures(kg, "seed (1 document)")
-        corpus = tmp / "corpus"
-        generate(corpus, n)
-        t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "graph.cli", "build", str(corpus), "--data", str(tmp / "data")],
-                           capture_output=True, text=True, cwd=ROOT)
-        if r.returncode != 0:
-            raise SystemExit(f"build failed: {r.stderr[-2000:]}")
-        print(f"{n} documents: built in {time.perf_counter() - t0:.1f} s")
-        t_all, t_rows = first_table(tmp / "data")
-        print(f"{n} documents: first table of a store version {t_all:.2f} s (model {t_all - t_rows:.2f} s, "
-              f"rows and facets {t_rows:.2f} s; then memoized per version)")
-        with open_kg(tmp / "data", corpus=None) as kg:
+        if "--data" not in given:
+            generate(corpus, n)
+            t0 = time.perf_counter()
+            r = subprocess.run([sys.executable, "-m", "graph.cli", "build", str(corpus), "--data", str(data)],
+                               capture_output=True, text=True, cwd=ROOT)
+            if r.returncode != 0:
+                raise SystemExit(f"build failed: {r.stderr[-2000:]}")
+            print(f"{n} documents: built in {time.perf_counter() - t0:.1f} s")
+        with open_kg(data, corpus=None) as kg:
+            n = len(kg.documents())
+            t_model, t_first = first_table(kg)
+            print(f"{n} documents: opening the model {t_model:.2f} s (every view needs it), then the first table "
+                  f"{t_first:.2f} s (its rows queried, or read back from beside the store)")
             big = view_figures(kg, f"{n} documents")
             agency = changes(kg)["agency in a role"]["agency"][0]
         worst = max(big, key=big.get)
         print(f"{n} documents: a filter change takes {statistics.median(big.values()) * 1000:.1f} ms (median), "
               f"{big[worst] * 1000:.1f} ms at worst ({worst})  (goal <= 300 ms); against the seed "
               f"{statistics.median(big[k] / base[k] for k in big):.0f}x (median ratio)")
-        t_app = app_figure(tmp / "data", corpus, agency)
+        t_app = app_figure(data, corpus, agency)
         print(f"{n} documents: the app's Tasks view reruns after a facet change in {t_app * 1000:.0f} ms "
               f"(AppTest: script, facets, dataframe of the rows kept)")
     finally:

@@ -24,9 +24,12 @@ deadlines; the outline comes from the model), kept beside the store for the next
 from __future__ import annotations
 
 import difflib
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from ontology.terms import ROLE_ZH, ROLES
 
@@ -195,7 +198,7 @@ def _selection(picks: Mapping[str, Iterable[str] | None]) -> dict[str, frozenset
     return out
 
 
-def task_table(kg, sort: str | None = "order", facet_size: int | None = None,
+def task_table(kg, sort: str | None = "order", facet_size: int | None = None, *, remember: bool = True,
                **picks: Iterable[str] | None) -> TaskTable:
     """Return the Tasks view for the values chosen per facet (``doc=[…]``, ``role=[…]``, …): rows, facets, counts.
 
@@ -203,18 +206,39 @@ def task_table(kg, sort: str | None = "order", facet_size: int | None = None,
     canonical agency names, deadline years (or texts as written) and ``none``. `check_selection`
     turns what a user typed (titles, aliases, keys) into these. ``sort``: a key of SORTS, with a
     leading ``-`` for descending; ties stay in document order. ``facet_size``: list at most that
-    many values per facet, most rows first (the values chosen always), like datasette's.
+    many values per facet, most rows first (the values chosen always), like datasette's. The 32
+    selections last asked are remembered per store version (``remember=False``: compute afresh).
     """
     key, descending = parse_sort(sort)
     sel = _selection(picks)
+    if not remember:
+        return _task_table(kg, key, descending, facet_size, sel, sort or "order")
+    kg.version()
+    ask = (key, descending, facet_size, tuple(sorted((f, tuple(sorted(v))) for f, v in sel.items())))
+    lock, recent = kg.memo("tasks/recent", lambda: (threading.Lock(), OrderedDict()))
+    with lock:  # the app reruns on every click: a selection asked again costs nothing
+        if ask in recent:
+            recent.move_to_end(ask)
+            return recent[ask]
+    view = _task_table(kg, key, descending, facet_size, sel, sort or "order")
+    with lock:
+        recent[ask] = view
+        while len(recent) > 32:
+            recent.popitem(last=False)
+    return view
+
+
+def _task_table(kg, key: str, descending: bool, facet_size: int | None, sel: dict, sort: str) -> TaskTable:
     rows = task_rows(kg)
     docs, parts, secs, dls = sel["doc"], sel["part"], sel["section"], sel["deadline"]
     agencies, roles = sel["agency"], sel["role"]
     kept: list[dict] = []
-    counts = {f: Counter() for f in FACETS}
-    c_doc, c_part, c_sec = counts["doc"], counts["part"], counts["section"]
-    c_role, c_agency, c_dl = counts["role"], counts["agency"], counts["deadline"]
-    for r in rows:  # one pass, allocating as little as it can: a store's rows are many
+    # the rows each facet counts: those every other facet keeps; a row missing one facet counts only for it
+    near: dict[str, list[dict]] = {"doc": [], "part": [], "section": [], "deadline": []}
+    base: list[dict] = []  # rows kept by doc, part, section and deadline: role and agency count among them
+    role_vals: list[str] = []
+    agency_vals: list[str] = []
+    for r in rows:  # one pass; the counting is left to Counter, in C: a store's rows are many
         miss = None
         if docs and r["doc"] not in docs:
             miss = "doc"
@@ -230,31 +254,29 @@ def task_table(kg, sort: str | None = "order", facet_size: int | None = None,
             if miss:
                 continue
             miss = "deadline"
-        # who is on the unit in a chosen role (any role when none is chosen), and the chosen agencies' roles
-        if roles:
-            who = [a for a, role in r["_pairs"] if role in roles]
-        else:
-            who = r["_agency_set"]
-        if agencies:
-            how = [role for a, role in r["_pairs"] if a in agencies]
-            pair_ok = not agencies.isdisjoint(who)
-        else:
-            how = r["_role_set"]
-            pair_ok = bool(who) if roles else True
+        if not agencies and not roles:
+            if miss is None:
+                kept.append(r)
+                base.append(r)
+            else:
+                near[miss].append(r)
+            continue
+        # who is on the unit in a chosen role (any, when no role is chosen), the chosen agencies' roles there
+        who = {a for a, role in r["_pairs"] if role in roles} if roles else r["_agency_set"]
+        pair_ok = not agencies.isdisjoint(who) if agencies else bool(who)
         if miss is None:
             if pair_ok:
                 kept.append(r)
-                c_doc[r["doc"]] += 1
-                c_part[r["part"]] += 1
-                c_sec[r["section"]] += 1
-                c_dl.update(r["_deadlines"])
-            c_role.update(set(how) if agencies else how)
-            c_agency.update(set(who) if roles else who)
+            agency_vals.extend(who)
+            role_vals.extend({role for a, role in r["_pairs"] if a in agencies} if agencies else r["_role_set"])
         elif pair_ok:
-            if miss == "deadline":
-                c_dl.update(r["_deadlines"])
-            else:
-                counts[miss][r[miss]] += 1
+            near[miss].append(r)
+    if not agencies and not roles:
+        role_vals = chain.from_iterable(map(itemgetter("_role_set"), base))
+        agency_vals = chain.from_iterable(map(itemgetter("_agency_set"), base))
+    counts = {f: Counter(map(itemgetter(f), chain(kept, near[f]))) for f in ("doc", "part", "section")}
+    counts["deadline"] = Counter(chain.from_iterable(map(itemgetter("_deadlines"), chain(kept, near["deadline"]))))
+    counts["role"], counts["agency"] = Counter(role_vals), Counter(agency_vals)
     if key == "deadline" and descending:  # the latest year first; units without a deadline still last
         kept.sort(key=lambda r: (r["_due"] is None, -(r["_due"] or 0)))
     elif key != "order" or descending:  # kept is in document order; a stable sort keeps it among ties
@@ -262,7 +284,7 @@ def task_table(kg, sort: str | None = "order", facet_size: int | None = None,
     labels, ranks = _labels(kg)
     facets = {f: _facet(counts[f], sel[f], labels[f], ranks[f], facet_size, by_count=f not in ("role", "deadline"))
               for f in FACETS}
-    return TaskTable(tuple(kept), len(rows), facets, {f: tuple(sorted(v)) for f, v in sel.items()}, sort or "order")
+    return TaskTable(tuple(kept), len(rows), facets, {f: tuple(sorted(v)) for f, v in sel.items()}, sort)
 
 
 def _sort_key(key: str):
