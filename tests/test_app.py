@@ -356,7 +356,7 @@ def _no_live_markup(at: AppTest) -> None:
 
 @pytest.mark.parametrize("params", [{}, {"agency": EVIL}, {"task": "hostile-plan/t1"}, {"view": "network"},
                                     {"view": "export"}, {"agency": URL_AGENCY}, {"task": "hostile-plan/t4"},
-                                    {"agency": "市版权局"}])
+                                    {"agency": "市版权局"}, {"view": "tasks"}])
 def test_hostile_names_show_as_text_in_every_view(hostile_app, params):
     at = ok(hostile_app(**params))
     _no_live_markup(at)
@@ -376,6 +376,10 @@ def test_hostile_names_show_as_text_in_every_view(hostile_app, params):
         assert "（三）http://evil.invalid/x 链接[x](http://evil.invalid/a)图片![x](http://evil.invalid/b.png)节" in shown
     if params.get("agency") == URL_AGENCY:
         assert unescape_md(at.subheader[0].value).replace(viz.WORD_JOINER, "") == URL_AGENCY
+    if params.get("view") == "tasks":  # the names as written: in the table's cells and the facets' options
+        frame = at.dataframe[0].value
+        assert any(EVIL in cell for col in ("牵头", "配合", "负责", "指导") for cell in frame[col])
+        assert any(o.startswith(EVIL) for o in at.multiselect(key="tasks_agency").options)
 
 
 @pytest.mark.parametrize("name", [EVIL, URL_AGENCY, "../../etc/passwd", "=HYPERLINK(\"http://example.invalid\")", ""])

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from graph.errors import NotFound, QueryError, UnknownAgency
 from graph.query import build, open_kg
 from graph.views import links
+from ontology.terms import ROLES
 from graph.views.tasks import HEADER, check_selection, facet_rows, parse_sort, task_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,28 @@ def test_choosing_values_narrows_and_other_values_keep_their_counts(kg):
     both = task_table(kg, doc=["plan-x", "plan-y"], deadline=["2023"])  # within a facet: any; across: all
     assert ids(both) == ["plan-x/t1", "plan-y/t1"]
     assert counts(both, "deadline") == {"2023": 2, "2024": 1, "none": 3}
+
+
+SELECTIONS = [{}, {"doc": ["plan-x"]}, {"agency": [COPYRIGHT]}, {"role": ["cooperate"]},
+              {"agency": [COPYRIGHT, SAMR], "role": ["lead"]}, {"deadline": ["none"], "doc": ["plan-y"]},
+              {"part": ["plan-x/p1"], "role": ["lead", "cooperate"], "deadline": ["2023", "2024"]}]
+
+
+@pytest.mark.parametrize("sel", SELECTIONS, ids=range(len(SELECTIONS)))
+def test_each_count_is_the_rows_that_value_gives_alone_in_its_facet(kg, sel):
+    """The definition of a count, checked against the table itself for every value listed."""
+    view = task_table(kg, **sel)
+    for facet, values in view.facets.items():
+        for v in values:
+            assert v["count"] == len(task_table(kg, **{**sel, facet: [v["value"]]}).rows), (facet, v)
+    # the rows kept: those each facet alone keeps (any of its values), the agencies in the roles chosen
+    alone = [{r["id"] for x in vs for r in task_table(kg, **{f: [x]}).rows} for f, vs in sel.items()
+             if f not in ("role", "agency")]
+    roles, agencies = sel.get("role") or ROLES, sel.get("agency")
+    paired = {r["id"] for r in task_table(kg).rows
+              if any(not agencies or a in agencies for role in roles for a in r[role])}
+    assert {r["id"] for r in view.rows} == set.intersection(paired if "role" in sel or "agency" in sel
+                                                            else {r["id"] for r in task_table(kg).rows}, *alone)
 
 
 def test_role_with_agency_is_the_agency_in_that_role(kg):

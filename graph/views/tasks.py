@@ -52,7 +52,7 @@ NO_DEADLINE = "none"  # the deadline facet's value for units whose clauses state
 COLUMNS = ["id", "doc", "doc_title", "part_title", "section_title", "kind", "number", "title", *ROLES, "deadline"]
 HEADER = ["任务编号", "文件", "文件标题", "部分", "章节", "类型", "编号", "任务", *(ROLE_ZH[r] for r in ROLES), "时限"]
 KIND_ZH = {"task": "任务", "measure": "措施"}
-_ROWS_FORMAT = 1  # the shape of the rows kept on disk per store version; raise it when the shape changes
+_ROWS_FORMAT = 2  # the shape of the rows kept on disk per store version; raise it when the shape changes
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
@@ -110,6 +110,17 @@ def _load(kg) -> tuple[dict, ...]:
                          KIND_ZH.get(row["kind"], row["kind"]), _number(row), row["title"],
                          *("、".join(row[r]) for r in ROLES), row["deadline"])
         rows.append(row)
+    for key in SORTS:  # each row's place in each sort, either way, ties in document order: sorting is a lookup
+        value = _sort_key(key)
+        group = {v: i for i, v in enumerate(sorted({value(r) for r in rows}))}
+        for i, r in enumerate(sorted(rows, key=lambda r: (group[value(r)], r["_order"]))):
+            r[f"_by_{key}"] = i
+        if key == "deadline":  # the latest year first; units without a deadline still last
+            down = sorted(rows, key=lambda r: (r["_due"] is None, -(r["_due"] or 0), r["deadline"], r["_order"]))
+        else:
+            down = sorted(rows, key=lambda r: (-group[value(r)], r["_order"]))
+        for i, r in enumerate(down):
+            r[f"_by_-{key}"] = i
     return tuple(rows)
 
 
@@ -123,12 +134,8 @@ def task_rows(kg) -> tuple[dict, ...]:
     return kg.memo("tasks/rows", lambda: kg.cached(f"tasks-rows-{_ROWS_FORMAT}", lambda: _load(kg)))
 
 
-def _labels(kg) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, int]]]:
-    """Return (facet → {value: label}, facet → {value: rank}) for every value a facet can list, per version.
-
-    The rank orders the values of equal count: roles in their order, deadline years ascending
-    (then texts, then none), anything else by label (t9 before t10).
-    """
+def _labels(kg) -> dict[str, dict[str, str]]:
+    """Return facet → {value: label} for every value a facet can list, per version."""
 
     def make():
         model = kg.model()
@@ -145,18 +152,59 @@ def _labels(kg) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, int]]]:
                 labels["agency"][a] = a
             for v in r["_deadlines"]:
                 labels["deadline"][v] = deadline_label(v)
-        ranks = {}
-        for f, values in labels.items():
-            if f == "role":
-                order = list(ROLES)
-            elif f == "deadline":
-                order = sorted(values, key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
-            else:
-                order = sorted(values, key=lambda v: (natural(values[v]), v))
-            ranks[f] = {v: i for i, v in enumerate(order)}
-        return labels, ranks
+        return labels
 
     return kg.memo("tasks/labels", make)
+
+
+def _index(kg) -> dict:
+    """Return, per version: each facet's values in their order for equal counts, its counts with nothing
+    chosen and its values as then listed.
+
+    Equal counts are ordered: roles in their order, deadline years ascending (then texts, then
+    none), anything else by label (t9 before t10). Roles and deadlines are listed in that order
+    whatever their counts; the other facets most rows first.
+    """
+
+    def make():
+        labels, rows = _labels(kg), task_rows(kg)
+        order = {}
+        for f, values in labels.items():
+            if f == "role":
+                order[f] = list(ROLES)
+            elif f == "deadline":
+                order[f] = sorted(values, key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
+            else:
+                order[f] = sorted(values, key=lambda v: (natural(values[v]), v))
+        full = _count(rows, rows, rows, {f: [] for f in ("doc", "part", "section", "deadline")}, None, None)
+        return {"order": order, "full": full, "listed": {f: _ordered(full[f], order[f], f) for f in FACETS}}
+
+    return kg.memo("tasks/index", make)
+
+
+def _count(kept, base, agency_base, near, role_vals, agency_vals, only=FACETS) -> dict[str, Counter]:
+    """Return the counts of the facets in `only`: each over the rows every other facet keeps (in C)."""
+    out = {}
+    for f in ("doc", "part", "section"):
+        if f in only:
+            out[f] = Counter(map(itemgetter(f), chain(kept, near[f])))
+    if "deadline" in only:
+        out["deadline"] = Counter(chain.from_iterable(map(itemgetter("_deadlines"), chain(kept, near["deadline"]))))
+    if "role" in only:
+        out["role"] = Counter(role_vals if role_vals is not None
+                              else chain.from_iterable(map(itemgetter("_role_set"), base)))
+    if "agency" in only:
+        out["agency"] = Counter(agency_vals if agency_vals is not None
+                                else chain.from_iterable(map(itemgetter("_agency_set"), agency_base)))
+    return out
+
+
+def _ordered(counts: Counter, order: list[str], facet: str) -> list[str]:
+    """Return the values of `order` that have rows, most rows first (ties in `order`) unless role or deadline."""
+    values = list(filter(counts.__contains__, order))
+    if facet not in ("role", "deadline"):
+        values.sort(key=counts.__getitem__, reverse=True)  # stable, reversed or not: ties keep `order`
+    return values
 
 
 # --------------------------------------------------------------------------- filtering and facets
@@ -238,7 +286,7 @@ def _task_table(kg, key: str, descending: bool, facet_size: int | None, sel: dic
     base: list[dict] = []  # rows kept by doc, part, section and deadline: role and agency count among them
     role_vals: list[str] = []
     agency_vals: list[str] = []
-    for r in rows:  # one pass; the counting is left to Counter, in C: a store's rows are many
+    for r in rows if any(sel.values()) else ():  # one pass; Counter counts, in C: a store's rows are many
         miss = None
         if docs and r["doc"] not in docs:
             miss = "doc"
@@ -271,23 +319,22 @@ def _task_table(kg, key: str, descending: bool, facet_size: int | None, sel: dic
             role_vals.extend({role for a, role in r["_pairs"] if a in agencies} if agencies else r["_role_set"])
         elif pair_ok:
             near[miss].append(r)
-    if not agencies and not roles:
-        role_vals = chain.from_iterable(map(itemgetter("_role_set"), base))
-        agency_vals = chain.from_iterable(map(itemgetter("_agency_set"), base))
-    counts = {f: Counter(map(itemgetter(f), chain(kept, near[f]))) for f in ("doc", "part", "section")}
-    counts["deadline"] = Counter(chain.from_iterable(map(itemgetter("_deadlines"), chain(kept, near["deadline"]))))
-    counts["role"], counts["agency"] = Counter(role_vals), Counter(agency_vals)
-    if key == "deadline" and descending:  # the latest year first; units without a deadline still last
-        kept.sort(key=lambda r: (r["_due"] is None, -(r["_due"] or 0)))
-    elif key != "order" or descending:  # kept is in document order; a stable sort keeps it among ties
-        kept.sort(key=_sort_key(key), reverse=descending)
-    labels, ranks = _labels(kg)
-    facets = {f: _facet(counts[f], sel[f], labels[f], ranks[f], facet_size, by_count=f not in ("role", "deadline"))
-              for f in FACETS}
+    # a facet whose every other facet is open counts as with nothing chosen: those counts are made once
+    chosen = {f for f in FACETS if sel[f]}
+    if not chosen:
+        kept = list(rows)
+    pairs = bool(agencies or roles)
+    counts = _count(kept, base, base, near, role_vals if pairs else None, agency_vals if pairs else None,
+                    only={f for f in FACETS if chosen - {f}})
+    if key != "order" or descending:  # kept is in document order
+        kept.sort(key=itemgetter(f"_by_{'-' if descending else ''}{key}"))
+    labels, index = _labels(kg), _index(kg)
+    facets = {f: _facet(f, counts.get(f), sel[f], labels[f], index, facet_size) for f in FACETS}
     return TaskTable(tuple(kept), len(rows), facets, {f: tuple(sorted(v)) for f, v in sel.items()}, sort)
 
 
 def _sort_key(key: str):
+    """Return what a sort compares rows by (document order breaks the ties)."""
     if key == "doc":
         return lambda r: (r["doc_title"], r["doc"])
     if key == "title":
@@ -299,19 +346,19 @@ def _sort_key(key: str):
     return lambda r: r["_order"]
 
 
-def _facet(counts: Counter, chosen: frozenset, labels: Mapping[str, str], ranks: Mapping[str, int],
-           size: int | None, by_count: bool) -> tuple[dict, ...]:
-    values = [v for v, n in counts.items() if n > 0 and v is not None]
-    values += [v for v in chosen if not counts.get(v)]
-    last = len(ranks)
-    if by_count:
-        values.sort(key=lambda v: (-counts.get(v, 0), ranks.get(v, last), v))
+def _facet(facet: str, counts: Counter | None, chosen: frozenset, labels: Mapping[str, str], index: dict,
+           size: int | None) -> tuple[dict, ...]:
+    if counts is None:  # every other facet open: the counts with nothing chosen
+        counts, values = index["full"][facet], index["listed"][facet]
     else:
-        values.sort(key=lambda v: (ranks.get(v, last), v))
-    if size is not None and len(values) > size:
-        values = values[:size] + [v for v in values[size:] if v in chosen]
+        values = _ordered(counts, index["order"][facet], facet)
+    shown = values if size is None else values[:size]
+    if chosen:  # the values chosen are always listed, those without rows last
+        listed = set(shown)
+        shown = [*shown, *(v for v in values[len(shown):] if v in chosen)]
+        shown += sorted(v for v in chosen if v not in listed and not counts.get(v))
     return tuple({"value": v, "label": labels.get(v, v), "count": counts.get(v, 0), "selected": v in chosen}
-                 for v in values)
+                 for v in shown)
 
 
 def agency_cell(row: Mapping) -> str:
