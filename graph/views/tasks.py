@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from itertools import chain
-from operator import itemgetter
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ontology.terms import ROLE_ZH, ROLES
 
@@ -157,57 +157,56 @@ def _labels(kg) -> dict[str, dict[str, str]]:
     return kg.memo("tasks/labels", make)
 
 
-def _index(kg) -> dict:
-    """Return, per version: each facet's values in their order for equal counts, its counts with nothing
-    chosen and its values as then listed.
+_SINGLE = ("doc", "part", "section")  # one value per row
+_MULTI = ("deadline", "role", "agency")  # any number of values per row
 
-    Equal counts are ordered: roles in their order, deadline years ascending (then texts, then
-    none), anything else by label (t9 before t10). Roles and deadlines are listed in that order
-    whatever their counts; the other facets most rows first.
+
+def _index(kg) -> dict:
+    """Return, per version, the rows as arrays of value codes: what a filter change computes with (numpy).
+
+    codes/values: facet → value → code and back; single: facet → row → code (-1: none);
+    multi: facet → (rows, codes), each row's value once; pairs: (rows, agency codes, role
+    codes); rank: facet → code → place among equal counts (roles in their order, deadline
+    years ascending, then texts, then none; anything else by label, t9 before t10); by: sort →
+    row → place; cells: the table's cells, one row per row.
     """
 
     def make():
         labels, rows = _labels(kg), task_rows(kg)
-        order = {}
-        for f, values in labels.items():
+        values: dict[str, list[str]] = {}
+        for f, named in labels.items():
             if f == "role":
-                order[f] = list(ROLES)
+                values[f] = list(ROLES)
             elif f == "deadline":
-                order[f] = sorted(values, key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
+                values[f] = sorted(named, key=lambda v: (v == NO_DEADLINE, not v.isdigit(), v))
             else:
-                order[f] = sorted(values, key=lambda v: (natural(values[v]), v))
-        full = _count(rows, rows, rows, {f: [] for f in ("doc", "part", "section", "deadline")}, None, None)
-        return {"order": order, "full": full, "listed": {f: _ordered(full[f], order[f], f) for f in FACETS}}
+                values[f] = sorted(named, key=lambda v: (natural(named[v]), v))
+        codes = {f: {v: i for i, v in enumerate(vs)} for f, vs in values.items()}
+        single = {f: np.array([codes[f].get(r[f], -1) for r in rows], dtype=np.int64) for f in _SINGLE}
+        multi = {}
+        for f, attr in (("deadline", "_deadlines"), ("role", "_role_set"), ("agency", "_agency_set")):
+            pairs = [(i, codes[f][v]) for i, r in enumerate(rows) for v in r[attr]]
+            multi[f] = (np.array([i for i, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs], dtype=np.int64))
+        triples = [(i, codes["agency"][a], codes["role"][role]) for i, r in enumerate(rows) for a, role in r["_pairs"]]
+        pairs = tuple(np.array([t[k] for t in triples], dtype=np.int64) for k in range(3))
+        by = {f"{d}{k}": np.array([r[f"_by_{d}{k}"] for r in rows], dtype=np.int64) for k in SORTS for d in ("", "-")}
+        cells = np.empty((len(rows), len(HEADER)), dtype=object)
+        for i, r in enumerate(rows):
+            cells[i, :] = r["_cells"]
+        return {"values": values, "codes": codes, "single": single, "multi": multi, "pairs": pairs,
+                "rank": {f: np.arange(len(vs)) for f, vs in values.items()}, "by": by, "cells": cells,
+                "n": len(rows)}
 
     return kg.memo("tasks/index", make)
 
 
-def _count(kept, base, agency_base, near, role_vals, agency_vals, only=FACETS) -> dict[str, Counter]:
-    """Return the counts of the facets in `only`: each over the rows every other facet keeps (in C)."""
-    out = {}
-    for f in ("doc", "part", "section"):
-        if f in only:
-            out[f] = Counter(map(itemgetter(f), chain(kept, near[f])))
-    if "deadline" in only:
-        out["deadline"] = Counter(chain.from_iterable(map(itemgetter("_deadlines"), chain(kept, near["deadline"]))))
-    if "role" in only:
-        out["role"] = Counter(role_vals if role_vals is not None
-                              else chain.from_iterable(map(itemgetter("_role_set"), base)))
-    if "agency" in only:
-        out["agency"] = Counter(agency_vals if agency_vals is not None
-                                else chain.from_iterable(map(itemgetter("_agency_set"), agency_base)))
+def _both(*masks):
+    """Return the rows every mask keeps (None: a mask keeping every row)."""
+    out = None
+    for m in masks:
+        if m is not None:
+            out = m if out is None else out & m
     return out
-
-
-def _ordered(counts: Counter, order: list[str], facet: str) -> list[str]:
-    """Return the values of `order` that have rows, most rows first (ties in `order`) unless role or deadline."""
-    values = list(filter(counts.__contains__, order))
-    if facet not in ("role", "deadline"):
-        values.sort(key=counts.__getitem__, reverse=True)  # stable, reversed or not: ties keep `order`
-    return values
-
-
-# --------------------------------------------------------------------------- filtering and facets
 
 
 @dataclass(frozen=True)
@@ -219,6 +218,7 @@ class TaskTable:
     facets: dict[str, tuple[dict, ...]]  # facet -> ({value, label, count, selected}, ...)
     selection: dict[str, tuple[str, ...]]  # facet -> values chosen
     sort: str
+    cells: object = field(default=None, repr=False, compare=False)  # the rows' cells (numpy), for columns()
 
     @property
     def table(self) -> list[list]:
@@ -227,6 +227,8 @@ class TaskTable:
 
     def columns(self) -> dict[str, list]:
         """Return the rows column by column, HEADER → cells (what a dataframe is made of, cheaply)."""
+        if self.cells is not None:
+            return {h: self.cells[:, i].tolist() for i, h in enumerate(HEADER)}
         cells = list(zip(*(r["_cells"] for r in self.rows))) or [()] * len(HEADER)
         return {h: list(c) for h, c in zip(HEADER, cells)}
 
@@ -277,60 +279,51 @@ def task_table(kg, sort: str | None = "order", facet_size: int | None = None, *,
 
 
 def _task_table(kg, key: str, descending: bool, facet_size: int | None, sel: dict, sort: str) -> TaskTable:
-    rows = task_rows(kg)
-    docs, parts, secs, dls = sel["doc"], sel["part"], sel["section"], sel["deadline"]
-    agencies, roles = sel["agency"], sel["role"]
-    kept: list[dict] = []
-    # the rows each facet counts: those every other facet keeps; a row missing one facet counts only for it
-    near: dict[str, list[dict]] = {"doc": [], "part": [], "section": [], "deadline": []}
-    base: list[dict] = []  # rows kept by doc, part, section and deadline: role and agency count among them
-    role_vals: list[str] = []
-    agency_vals: list[str] = []
-    for r in rows if any(sel.values()) else ():  # one pass; Counter counts, in C: a store's rows are many
-        miss = None
-        if docs and r["doc"] not in docs:
-            miss = "doc"
-        if parts and r["part"] not in parts:
-            if miss:
-                continue
-            miss = "part"
-        if secs and r["section"] not in secs:
-            if miss:
-                continue
-            miss = "section"
-        if dls and dls.isdisjoint(r["_deadlines"]):
-            if miss:
-                continue
-            miss = "deadline"
-        if not agencies and not roles:
-            if miss is None:
-                kept.append(r)
-                base.append(r)
-            else:
-                near[miss].append(r)
-            continue
-        # who is on the unit in a chosen role (any, when no role is chosen), the chosen agencies' roles there
-        who = {a for a, role in r["_pairs"] if role in roles} if roles else r["_agency_set"]
-        pair_ok = not agencies.isdisjoint(who) if agencies else bool(who)
-        if miss is None:
-            if pair_ok:
-                kept.append(r)
-            agency_vals.extend(who)
-            role_vals.extend({role for a, role in r["_pairs"] if a in agencies} if agencies else r["_role_set"])
-        elif pair_ok:
-            near[miss].append(r)
-    # a facet whose every other facet is open counts as with nothing chosen: those counts are made once
-    chosen = {f for f in FACETS if sel[f]}
-    if not chosen:
-        kept = list(rows)
-    pairs = bool(agencies or roles)
-    counts = _count(kept, base, base, near, role_vals if pairs else None, agency_vals if pairs else None,
-                    only={f for f in FACETS if chosen - {f}})
-    if key != "order" or descending:  # kept is in document order
-        kept.sort(key=itemgetter(f"_by_{'-' if descending else ''}{key}"))
-    labels, index = _labels(kg), _index(kg)
-    facets = {f: _facet(f, counts.get(f), sel[f], labels[f], index, facet_size) for f in FACETS}
-    return TaskTable(tuple(kept), len(rows), facets, {f: tuple(sorted(v)) for f, v in sel.items()}, sort)
+    rows, ix = task_rows(kg), _index(kg)
+    n, codes = ix["n"], ix["codes"]
+
+    def chosen(f: str) -> np.ndarray:
+        return np.array([codes[f][v] for v in sel[f] if v in codes[f]], dtype=np.int64)
+
+    def rows_with(rows_of: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        m = np.zeros(n, dtype=bool)
+        m[rows_of[hit]] = True
+        return m
+
+    # each facet's rows alone (None: open); role and agency together: an agency chosen in a role chosen
+    alone = {f: np.isin(ix["single"][f], chosen(f)) if sel[f] else None for f in _SINGLE}
+    alone["deadline"] = rows_with(ix["multi"]["deadline"][0], np.isin(ix["multi"]["deadline"][1], chosen("deadline"))) \
+        if sel["deadline"] else None
+    p_row, p_agency, p_role = ix["pairs"]
+    a_hit = np.isin(p_agency, chosen("agency")) if sel["agency"] else None
+    r_hit = np.isin(p_role, chosen("role")) if sel["role"] else None
+    pair = rows_with(p_row, _both(a_hit, r_hit)) if sel["agency"] or sel["role"] else None
+    kept = _both(*alone.values(), pair)
+    counts = {}
+    for f in _SINGLE:  # over the rows every other facet keeps
+        mask = _both(*(m for g, m in alone.items() if g != f), pair)
+        c = ix["single"][f] if mask is None else ix["single"][f][mask]
+        counts[f] = np.bincount(c[c >= 0], minlength=len(codes[f]))
+    mask = _both(*(m for g, m in alone.items() if g != "deadline"), pair)
+    d_row, d_code = ix["multi"]["deadline"]
+    counts["deadline"] = np.bincount(d_code if mask is None else d_code[mask[d_row]], minlength=len(codes["deadline"]))
+    base = _both(*alone.values())
+    for f, codes_of, hit, width in (("role", p_role, a_hit, len(codes["role"])),
+                                    ("agency", p_agency, r_hit, len(codes["agency"]))):
+        if hit is None:  # nothing chosen in the other half of the pair: each row's values once
+            m_row, m_code = ix["multi"][f]
+            c = m_code if base is None else m_code[base[m_row]]
+        else:  # the values paired with a chosen value of the other half, once per row
+            keep = hit if base is None else hit & base[p_row]
+            c = np.unique(p_row[keep] * width + codes_of[keep]) % width
+        counts[f] = np.bincount(c, minlength=width)
+    at = np.arange(n) if kept is None else np.flatnonzero(kept)
+    if key != "order" or descending:  # at is in document order
+        order = ix["by"][f"{'-' if descending else ''}{key}"]
+        at = at[np.argsort(order[at], kind="stable")]
+    facets = {f: _facet(f, counts[f], sel[f], _labels(kg)[f], ix, facet_size) for f in FACETS}
+    return TaskTable(tuple(map(rows.__getitem__, at.tolist())), n, facets,
+                     {f: tuple(sorted(v)) for f, v in sel.items()}, sort, ix["cells"][at])
 
 
 def _sort_key(key: str):
@@ -346,19 +339,22 @@ def _sort_key(key: str):
     return lambda r: r["_order"]
 
 
-def _facet(facet: str, counts: Counter | None, chosen: frozenset, labels: Mapping[str, str], index: dict,
+def _facet(facet: str, counts: np.ndarray, chosen: frozenset, labels: Mapping[str, str], ix: dict,
            size: int | None) -> tuple[dict, ...]:
-    if counts is None:  # every other facet open: the counts with nothing chosen
-        counts, values = index["full"][facet], index["listed"][facet]
-    else:
-        values = _ordered(counts, index["order"][facet], facet)
-    shown = values if size is None else values[:size]
+    values, rank = ix["values"][facet], ix["rank"][facet]
+    have = np.flatnonzero(counts)
+    if facet in ("role", "deadline"):  # in their own order whatever the counts
+        have = have[np.argsort(rank[have], kind="stable")]
+    else:  # most rows first, equal counts in their order
+        have = have[np.lexsort((rank[have], -counts[have]))]
+    shown = [values[i] for i in (have if size is None else have[:size]).tolist()]
     if chosen:  # the values chosen are always listed, those without rows last
         listed = set(shown)
-        shown = [*shown, *(v for v in values[len(shown):] if v in chosen)]
-        shown += sorted(v for v in chosen if v not in listed and not counts.get(v))
-    return tuple({"value": v, "label": labels.get(v, v), "count": counts.get(v, 0), "selected": v in chosen}
-                 for v in shown)
+        shown += [values[i] for i in have[len(shown):].tolist() if values[i] in chosen]
+        shown += sorted(v for v in chosen if v not in listed and v not in shown)
+    code = ix["codes"][facet]
+    return tuple({"value": v, "label": labels.get(v, v), "count": int(counts[code[v]]) if v in code else 0,
+                  "selected": v in chosen} for v in shown)
 
 
 def agency_cell(row: Mapping) -> str:
