@@ -351,6 +351,15 @@ def test_back_and_forward_follow_the_address(app):
     assert at.session_state["view"] == "query" and at.text_area(key="sparql").value == "ASK { ?s ?p ?o }"
 
 
+def test_an_address_without_a_views_option_puts_it_back_to_its_default(app):
+    at = app(agency="市版权局")
+    at.button_group(key="roles").set_value(["cooperate"]).run()
+    assert ok(at).query_params == {"agency": "市版权局", "role": "cooperate"}
+    at.query_params.clear()
+    at.query_params.update({"agency": "市版权局"})  # Back to the address before the roles were chosen
+    assert ok(at.run()).button_group(key="roles").value == ["lead", "cooperate", "responsible", "guide"]
+
+
 def test_a_query_permalink_fills_the_form(app):
     at = app(view="query", canned="agency-cooperates", name="市公安局")
     assert at.selectbox(key="canned").value == "agency-cooperates"
