@@ -8,7 +8,7 @@ given several times is a list): the app reads and writes ``st.query_params`` wit
 address it writes is an entry of the browser's history, which Back and Forward return to.
 
 >>> state_from_url({"agency": "市版权局"})
-{'agency': '市版权局', 'roles': None, 'bureau_doc': None, 'bureau_year': None, 'bureau_issuer': None, 'view': 'bureau'}
+{'agency': '市版权局', 'roles': None, 'bureau_doc': None, 'bureau_year': None, 'bureau_issuer': None, 'bureau_predecessors': None, 'view': 'bureau'}
 >>> url_for("network", {"net_mode": "tasks", "net_limit": 40})
 {'view': 'network', 'mode': 'tasks', 'limit': '40'}
 >>> url_for("tasks", {"tasks_role": ["lead"], "tasks_agency": ["市版权局", "市公安局"], "tasks_sort": "-deadline"})
@@ -92,6 +92,7 @@ def _read_bureau(params, state):
     for f in BUREAU_FILTERS:
         v = _one(params, f)
         state[f"bureau_{f}"] = int(v) if f == "year" and v and v.isdigit() else v
+    state["bureau_predecessors"] = False if _one(params, "predecessors") == "0" else None  # default: included
 
 
 def _read_task(params, state):
@@ -184,6 +185,8 @@ def url_for(view: str, state: Mapping) -> dict[str, str | list[str]]:
         for f in BUREAU_FILTERS:
             if state.get(f"bureau_{f}") not in (None, ""):
                 out[f] = str(state[f"bureau_{f}"])
+        if state.get("bureau_predecessors") is False:
+            out["predecessors"] = "0"
         return {k: v for k, v in out.items() if v != []}
     if view == "task" and state.get("task"):
         return {"task": state["task"]}
