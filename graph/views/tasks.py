@@ -12,8 +12,10 @@ that value gives, alone in its facet, with everything else as chosen. So choosin
 document still shows the other documents' counts, and a facet never empties itself.
 
 The rows are read from the store once per version (two SELECTs: the attributions, the
-deadlines; the outline comes from the model), kept beside the store for the next process
-(`KG.cached`), and each filter change is one pass over them.
+deadlines; the outline comes from the model) and kept beside the store for the next process
+(`KG.cached`); their values are coded once per version as numpy arrays, so that a filter
+change is a few vector operations (membership masks, bincounts), and the last selections
+asked are remembered.
 
 >>> parse_sort("-deadline"), parse_sort("title")
 (('deadline', True), ('title', False))
