@@ -407,7 +407,8 @@ def test_the_task_table_filters_by_facets_and_downloads_the_rows_shown(page):
     p.get_by_text("16 / 53").wait_for(timeout=GENEROUS)
     pick(page, "职责 Role", "配合 cooperate")
     p.get_by_text("7 / 53").wait_for(timeout=GENEROUS)
-    assert "role=cooperate" in p.url and "agency=" in p.url
+    p.wait_for_function("() => location.search.includes('role=cooperate') && location.search.includes('agency=')",
+                        timeout=GENEROUS)  # the address is written as the rerun ends
     with p.expect_download(timeout=GENEROUS) as dl:
         p.get_by_role("button", name="CSV", exact=True).click()
     assert dl.value.suggested_filename == "任务表.csv"
