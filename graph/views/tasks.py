@@ -54,7 +54,7 @@ NO_DEADLINE = "none"  # the deadline facet's value for units whose clauses state
 COLUMNS = ["id", "doc", "doc_title", "part_title", "section_title", "kind", "number", "title", *ROLES, "deadline"]
 HEADER = ["任务编号", "文件", "文件标题", "部分", "章节", "类型", "编号", "任务", *(ROLE_ZH[r] for r in ROLES), "时限"]
 KIND_ZH = {"task": "任务", "measure": "措施"}
-_ROWS_FORMAT = 2  # the shape of the rows kept on disk per store version; raise it when the shape changes
+_ROWS_FORMAT = 3  # the shape of the rows kept on disk per store version; raise it when the shape changes
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
@@ -132,35 +132,46 @@ def _number(row: Mapping) -> str:
 
 def task_rows(kg) -> tuple[dict, ...]:
     """Return every task and measure of the store in document order, per store version (shared, do not change)."""
-    kg.version()
-    return kg.memo("tasks/rows", lambda: kg.cached(f"tasks-rows-{_ROWS_FORMAT}", lambda: _load(kg)))
+    return _rows_and_labels(kg)[0]
 
 
 def _labels(kg) -> dict[str, dict[str, str]]:
     """Return facet → {value: label} for every value a facet can list, per version."""
+    return _rows_and_labels(kg)[1]
+
+
+def _rows_and_labels(kg) -> tuple[tuple[dict, ...], dict[str, dict[str, str]]]:
+    """Return the rows and the facets' labels, made once per version and kept beside the store: a process
+    opening a version another one has shown reads them back instead of walking every document."""
+    kg.version()
 
     def make():
-        model = kg.model()
-        many = len(model.docs) > 1
-        labels: dict[str, dict[str, str]] = {"doc": {d["id"]: d["title"] for d in model.docs.values()},
-                                             "part": {}, "section": {}, "role": {r: role_label(r) for r in ROLES},
-                                             "agency": {}, "deadline": {}}
-        for u in model.units.values():
-            if u.kind in ("part", "section"):
-                label = unit_label({"kind": u.kind, "number": u.number, "title": u.title})
-                labels[u.kind][u.rid] = f"{label} · {model.docs[u.doc]['title']}" if many else label
-        for r in task_rows(kg):
-            for a in r["_agency_set"]:
-                labels["agency"][a] = a
-            for v in r["_deadlines"]:
-                labels["deadline"][v] = deadline_label(v)
-        return labels
+        rows = _load(kg)
+        return rows, _make_labels(kg, rows)
 
-    return kg.memo("tasks/labels", make)
+    return kg.memo("tasks/rows", lambda: kg.cached(f"tasks-rows-{_ROWS_FORMAT}", make))
+
+
+def _make_labels(kg, rows: tuple[dict, ...]) -> dict[str, dict[str, str]]:
+    """Return facet → {value: label}: documents by title, parts and sections as the outline names them."""
+    model = kg.model()
+    many = len(model.docs) > 1
+    labels: dict[str, dict[str, str]] = {"doc": {d["id"]: d["title"] for d in model.docs.values()},
+                                         "part": {}, "section": {}, "role": {r: role_label(r) for r in ROLES},
+                                         "agency": {}, "deadline": {}}
+    for u in model.units.values():
+        if u.kind in ("part", "section"):
+            label = unit_label({"kind": u.kind, "number": u.number, "title": u.title})
+            labels[u.kind][u.rid] = f"{label} · {model.docs[u.doc]['title']}" if many else label
+    for r in rows:
+        for a in r["_agency_set"]:
+            labels["agency"][a] = a
+        for v in r["_deadlines"]:
+            labels["deadline"][v] = deadline_label(v)
+    return labels
 
 
 _SINGLE = ("doc", "part", "section")  # one value per row
-_MULTI = ("deadline", "role", "agency")  # any number of values per row
 
 
 def _index(kg) -> dict:
