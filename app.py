@@ -74,12 +74,12 @@ def warm_network(kg: q.KG, delay: float = 2.0) -> None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def network_page(store: str, version: str, mode: str, filters: tuple, min_weight: float, limit: int, k: int,
                  _kg: q.KG):
-    """Return (HTML page, centrality rows, community rows, files, nodes drawn, nodes in view) of one view, cached."""
+    """Return (HTML page, centrality rows, community rows, link rows, files, nodes drawn, nodes in view), cached."""
     view = network_view.network_view(_kg, mode, min_weight=min_weight, limit=limit, k=k, **dict(filters))
     page = viz.render(view.graph, network_view.layout(_kg, mode), color_by="role" if mode == "bipartite" else "kind",
                       stats={r["node"]: r for r in view.centrality}, links=links.node_links(view.graph.nodes(data=True)))
-    return (page, list(view.centrality), network_view.community_rows(view), network_view.files(view), view.drawn,
-            view.total)
+    return (page, list(view.centrality), network_view.community_rows(view), network_view.link_rows(view),
+            network_view.files(view), view.drawn, view.total)
 
 
 # --------------------------------------------------------------------------- navigation and deep links
@@ -439,7 +439,7 @@ def view_network(kg: q.KG) -> None:
                                help="每项共同事物 each shared thing: log(N/n)/log(N), n of the N units holding it")
         k = c7.slider("每个任务的关联数 Links per task（最强 strongest k）", 1, 10, network_view.DEFAULT_K,
                       key="net_k", persist_state="session")
-    page, central, groups, files, drawn, total = network_page(f"{CONFIG.data}|{CONFIG.corpus}", kg.version(), mode,
+    page, central, groups, link_rows, files, drawn, total = network_page(f"{CONFIG.data}|{CONFIG.corpus}", kg.version(), mode,
                                                               filters, min_weight, limit, k, kg)
     left, right = st.columns([5, 2])
     with left:
@@ -468,6 +468,9 @@ def view_network(kg: q.KG) -> None:
     if groups:
         st.markdown(f"**社区 Communities**（{len(groups)}，Louvain）")
         st.dataframe(groups, hide_index=True, width="stretch")
+    if link_rows:
+        with st.expander(f"协作关联 Collaboration links and their shared tasks（{len(link_rows)}）"):
+            st.dataframe(link_rows, hide_index=True, width="stretch")
     if central:
         with st.expander(f"全部中心性 Every node's centrality（{len(central)}）"):
             st.dataframe(network_view.centrality_rows(central), hide_index=True, width="stretch",

@@ -504,8 +504,12 @@ def test_collaboration_view_shows_communities_and_offers_its_tables_and_graph(ap
     full = frames[-1]  # every node drawn, each with its community
     assert len(groups) > 1 and groups["单位数 size"].sum() == len(full) >= len(frames[0])
     assert set(full["社区"]) == set(groups["社区 community"])
+    links = next(f for f in frames if "共同任务 tasks" in f.columns)  # the side table of the links
+    assert len(links) > 1 and list(links["共同任务数 shared tasks"]) == sorted(links["共同任务数 shared tasks"], reverse=True)
+    strongest = links.iloc[0]
+    assert len(strongest["共同任务 tasks"].split("；")) == strongest["共同任务数 shared tasks"]
     labels = [d.label for d in at.download_button]
-    assert labels == ["中心性 CSV", "中心性 XLSX", "社区 CSV", "GEXF", "GraphML"]
+    assert labels == ["中心性 CSV", "中心性 XLSX", "关联 CSV", "社区 CSV", "GEXF", "GraphML"]
 
 
 def test_a_canned_querys_parameter_is_a_form_field(app):

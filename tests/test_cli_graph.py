@@ -246,3 +246,20 @@ def test_in_a_corpus_every_bureau_row_names_its_document_and_filters_by_it(tmp_p
     docs = json.loads(run("documents", "--data", str(store), "--format", "json").stdout)
     assert [(d["id"], d["year"], d["issuer"]) for d in docs] == [("plan-a", 2021, "广州市科学技术局"),
                                                                  ("plan-b", 2023, "广州市商务局")]
+
+
+def test_network_links_lists_each_collaboration_link_with_its_shared_tasks(data):
+    from graph.query import open_kg
+    from graph.views.network import network_view
+
+    r = run("network", "--mode", "collaboration", "--links", "--format", "json", "--data", data)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    with open_kg(data, corpus=None) as kg:
+        view = network_view(kg, "collaboration")
+    assert len(rows) == view.graph.number_of_edges() > 10
+    pair = {frozenset((row["单位 A"], row["单位 B"])): row for row in rows}
+    for a, b, d in view.graph.edges(data=True):  # every link, its weight the number of tasks it lists
+        row = pair[frozenset((view.graph.nodes[a]["label"], view.graph.nodes[b]["label"]))]
+        assert row["共同任务数 shared tasks"] == d["weight"] == len(row["共同任务 tasks"].split("；"))
+    assert "--mode collaboration" in one_line_error(run("network", "--links", "--data", data))

@@ -33,6 +33,14 @@ def register(sub, common, open_graph, print_rows) -> None:
             view = network_view(kg, args.mode, roles=args.role, parts=args.part, sections=args.section,
                                 agencies=args.agency, min_weight=args.min_weight, limit=args.limit,
                                 **({"k": args.k} if args.k is not None else {}))
+        if args.links:  # the side table: each collaboration link with its shared tasks
+            from ..errors import QueryError
+            from .network import link_rows
+
+            if view.mode != "collaboration":
+                raise QueryError("--links lists the collaboration view's links: add --mode collaboration")
+            rows = link_rows(view)
+            return print_rows(rows, args.format, list(rows[0]) if rows else ["单位 A", "单位 B"])
         columns = ["label", "kind", "degree", "weighted_degree", "betweenness", "rid"]
         return print_rows(list(view.centrality), args.format,
                           columns + ["community"] if view.communities else columns)
@@ -60,6 +68,8 @@ def register(sub, common, open_graph, print_rows) -> None:
                         "tasks share, each thing log(N/n)/log(N) for n of N units holding it (default 0.5)")
     s.add_argument("--k", type=_at_least_one, metavar="K", help="tasks: the links kept per task, strongest first (default 3)")
     s.add_argument("--limit", type=int, default=300, metavar="N", help="nodes drawn, best connected (default 300)")
+    s.add_argument("--links", action="store_true",
+                   help="collaboration: print the links and their shared tasks instead (the view's side table)")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv or json")
     s.set_defaults(func=cmd_network)
 

@@ -153,6 +153,21 @@ def community_rows(view: NetworkView) -> list[dict]:
              "主要任务 top tasks": "；".join(c["top_tasks"])} for c in view.communities]
 
 
+def link_rows(view: NetworkView) -> list[dict]:
+    """Return the collaboration view's links as its side table shows them: the two agencies, how many tasks
+    they share and those tasks ("number title"), strongest first; empty in the other views."""
+    if view.mode != "collaboration":
+        return []
+    G = view.graph
+    rows = [{"单位 A": G.nodes[a].get("label", a), "单位 B": G.nodes[b].get("label", b),
+             "共同任务数 shared tasks": d.get("weight", 0), "共同任务 tasks": "；".join(d.get("shared", ()))}
+            for a, b, d in G.edges(data=True)]
+    for r in rows:  # each pair in one order, whatever order networkx holds it in
+        if r["单位 A"] > r["单位 B"]:
+            r["单位 A"], r["单位 B"] = r["单位 B"], r["单位 A"]
+    return sorted(rows, key=lambda r: (-r["共同任务数 shared tasks"], r["单位 A"], r["单位 B"]))
+
+
 def files(view: NetworkView) -> list[tuple[str, bytes, str, str]]:
     """Return the drawn network and its tables as files, as the researcher sees them filtered:
     (label, bytes, file extension, media type): centrality CSV and XLSX, communities CSV, GEXF, GraphML."""
@@ -166,6 +181,10 @@ def files(view: NetworkView) -> list[tuple[str, bytes, str, str]]:
     out = [("中心性 CSV", tables.to_csv(central).encode("utf-8-sig"), "centrality.csv", "text/csv"),
            ("中心性 XLSX", tables.to_xlsx(central, sheet="centrality"), "centrality.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    links = link_rows(view)
+    if links:
+        out.append(("关联 CSV", tables.to_csv([list(links[0]), *[list(r.values()) for r in links]]).encode("utf-8-sig"),
+                    "links.csv", "text/csv"))
     if view.communities:
         rows = community_rows(view)
         out.append(("社区 CSV", tables.to_csv([list(rows[0]), *[list(r.values()) for r in rows]]).encode("utf-8-sig"),
