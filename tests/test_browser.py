@@ -249,7 +249,7 @@ def test_hostile_document_runs_no_script(browser, hostile_app):
                 frame = p.graph_frame()
                 # hover the hostile agency: vis-network builds its tooltip from the escaped title
                 x, y = frame.evaluate("""() => { const n = window.pkNetwork;
-                    const id = n.body.data.nodes.get().find(d => d.label.startsWith('<img')).id;
+                    const id = n.body.data.nodes.get().find(d => (d.name || d.label || '').startsWith('<img')).id;
                     const p = n.canvasToDOM(n.getPositions([id])[id]); return [p.x, p.y]; }""")
                 box = p.page.locator("iframe").first.bounding_box()
                 p.page.mouse.move(box["x"] + x, box["y"] + y)
