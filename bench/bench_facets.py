@@ -31,15 +31,7 @@ sys.path.insert(0, str(ROOT))
 FACET_SIZE = 500  # values listed per facet in the app (app.view_tasks)
 sys.path.insert(0, str(ROOT / "bench"))
 
-
-def timed(fn, runs: int = 15) -> tuple[float, object]:
-    """Return the median time of `runs` calls and the last result."""
-    out, times = None, []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+from timing import timed  # noqa: E402
 
 
 def changes(kg) -> dict[str, dict]:

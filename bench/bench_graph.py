@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,19 +20,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from timing import timed  # noqa: E402
 SEED = ROOT / "corpus" / "guangzhou-ip-plan-2021-2025.txt"
 AGENCY = "https://w3id.org/policykg/agency/gz-copyright"  # 广州市版权局: cooperates on many tasks
 QUERY = f"""PREFIX pkg: <https://w3id.org/policykg/ontology#>
 SELECT ?task WHERE {{ GRAPH ?g {{ ?task pkg:cooperatingAgency <{AGENCY}> }} }}"""
-
-
-def timed(fn, runs=30) -> tuple[float, object]:
-    out, times = None, []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def seed_figures(tmp: Path) -> None:
@@ -50,7 +43,7 @@ def seed_figures(tmp: Path) -> None:
     t_build = time.perf_counter() - t0
     print(f"seed: build into the embedded store after extraction: {t_build:.3f} s  (goal <= 0.5 s)")
     reader = store.open_readonly()
-    t_ox, res = timed(lambda: reader.query(QUERY))
+    t_ox, res = timed(lambda: reader.query(QUERY), runs=30)
     ds = dataset([x])
     t_rdf, res2 = timed(lambda: list(ds.query(QUERY)), runs=10)
     n = len(res.records()) if hasattr(res, "records") else len(res)
@@ -79,7 +72,7 @@ def corpus_figures(tmp: Path, n: int) -> None:
     from graph.store import GraphStore
 
     reader = GraphStore(data / "store").open_readonly()
-    t_q, res = timed(lambda: reader.query(QUERY))
+    t_q, res = timed(lambda: reader.query(QUERY), runs=30)
     print(f"{n} documents: tasks where 广州市版权局 cooperates ({len(res.records())} rows): {t_q * 1000:.2f} ms  "
           f"(goal <= 10 ms)")
     reader.close() if hasattr(reader, "close") else None

@@ -10,35 +10,15 @@ Not a test: prints figures measured in one run, each with the seed plan's figure
 from __future__ import annotations
 
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-
-def timed(fn, runs: int = 3) -> tuple[float, object]:
-    out, times = None, []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
-def build(corpus: Path, data: Path) -> float:
-    t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "graph.cli", "build", str(corpus), "--data", str(data)],
-                       capture_output=True, text=True, cwd=ROOT)
-    if r.returncode != 0:
-        print(r.stderr[-2000:])
-        raise SystemExit("build failed")
-    return time.perf_counter() - t0
+from timing import build, timed  # noqa: E402
 
 
 def figures(data: Path, corpus: Path) -> dict:
@@ -49,8 +29,8 @@ def figures(data: Path, corpus: Path) -> dict:
 
     with open_kg(data, corpus) as kg:
         t_project, G = timed(kg.network, runs=1)  # the projection, made once per store version
-        t_collab, C = timed(lambda: nw.collaboration(G))
-        t_comm, groups = timed(lambda: nw.communities(C))
+        t_collab, C = timed(lambda: nw.collaboration(G), runs=3)
+        t_comm, groups = timed(lambda: nw.communities(C), runs=3)
         t_central, _ = timed(lambda: nw.centrality(C), runs=1)
         t_view, view = timed(lambda: nv.network_view(kg, "collaboration", limit=None), runs=1)
         t_tasks, T = timed(lambda: nw.task_connections(G, min_weight=nv.default_min_weight("tasks"), k=nv.DEFAULT_K),
