@@ -70,7 +70,8 @@ class Backend(Protocol):
     def query(self, text: str, *, union: bool = False) -> gstore.QueryResult: ...
     def quads(self) -> list[ox.Quad]: ...
     def manifest(self) -> dict[str, gstore.ManifestEntry]: ...
-    def build(self, parts, ontology: bytes | None, *, prune: bool, progress=None) -> gstore.WriteReport: ...
+    def build(self, parts, ontology: bytes | None, *, prune: bool, progress=None,
+              arriving=None) -> gstore.WriteReport: ...  # arriving: parts still being extracted
     def update(self, text: str) -> str: ...  # a one-line report
 
 
@@ -129,8 +130,9 @@ class EmbeddedBackend:
         with self.store.open_readonly() as reader:
             return reader.manifest()
 
-    def build(self, parts, ontology, *, prune, progress=None) -> gstore.WriteReport:
-        return self.store.build(parts, ontology, prune=prune, progress=progress)
+    def build(self, parts, ontology, *, prune, progress=None, arriving=None) -> gstore.WriteReport:
+        # The store loads documents as they arrive, while the rest are extracted.
+        return self.store.build(parts, ontology, prune=prune, progress=progress, arriving=arriving)
 
     def update(self, text: str) -> str:
         return f"updated -> {self.store.update(text).version}"
@@ -214,7 +216,9 @@ class RemoteBackend:
     def manifest(self) -> dict[str, gstore.ManifestEntry]:
         return self.endpoint.manifest()
 
-    def build(self, parts, ontology, *, prune, progress=None) -> gstore.WriteReport:
+    def build(self, parts, ontology, *, prune, progress=None, arriving=None) -> gstore.WriteReport:
+        # A server is written once every document is extracted: one plan, one push.
+        parts = [*parts, *(arriving or ())]
         return self.endpoint.build(parts, ontology, prune=prune, progress=progress)
 
     def update(self, text: str) -> str:

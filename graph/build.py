@@ -300,47 +300,60 @@ def _spill_folder(data_dir) -> Path:
 
 def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected, messages, say, total, t0,
            executor=None):
-    extracted: dict[str, tuple[str, object]] = {}
     warnings: list[str] = []  # orphaned corrections of the documents extracted now
-    outcomes = _extract_all(todo, say, total, executor)
-    try:
-        for i, (path, (status, value)) in enumerate(outcomes):
-            if status == "ok":
-                doc_id, data, digest, orphaned = value
-                warnings.extend(orphaned)
-                file = spill / f"{i:06d}.nq"
-                file.write_bytes(data)
-                value = (doc_id, str(file), digest)
-            extracted[path] = (status, value)
-    finally:
-        outcomes.close()  # an exception between two documents still stops the pool now
-    docs: list[gstore.DocGraph] = []
-    seen: dict[str, str] = {}
-    for path, part in order:
-        if part is None:
-            status, value = extracted[path]
-            if status == "error":
-                rejected[digests[path]] = value
-                messages.append(value)
-                continue
-            doc_id, file, digest = value
-            part = gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), b"", "nq", digest, file)
-        if part.doc_id in seen:
-            msg = f"{path}: document id {part.doc_id!r} is already used by {seen[part.doc_id]}"
+    seen: dict[str, str] = {}  # doc id -> the file that has it
+    docs: list[gstore.DocGraph] = []  # unchanged documents: the store keeps their graphs
+    timing: dict[str, float] = {}
+
+    def claim(path: str, doc_id: str) -> bool:
+        if doc_id in seen:
+            msg = f"{path}: document id {doc_id!r} is already used by {seen[doc_id]}"
             rejected[digests[path]] = msg
             messages.append(msg)
-            continue
-        seen[part.doc_id] = path
-        docs.append(part)
-    t_extract = time.perf_counter() - t0
-    if not docs:
+            return False
+        seen[doc_id] = path
+        return True
+
+    for path, part in order:
+        if part is not None and claim(path, part.doc_id):
+            docs.append(part)
+
+    def arriving():
+        """Yield each document as it is extracted, its N-Quads left in a file: the store loads
+        them while the rest are extracted, and memory holds a few documents at a time."""
+        produced = 0
+        outcomes = _extract_all(todo, say, total, executor)
+        try:
+            for i, (path, (status, value)) in enumerate(outcomes):
+                if status == "error":
+                    rejected[digests[path]] = value
+                    messages.append(value)
+                    continue
+                doc_id, data, digest, orphaned = value
+                warnings.extend(orphaned)
+                if not claim(path, doc_id):
+                    continue
+                file = spill / f"{i:06d}.nq"
+                file.write_bytes(data)
+                produced += 1
+                yield gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), b"", "nq", digest, str(file))
+        finally:
+            outcomes.close()  # an exception between two documents still stops the pool now
+        timing["extract"] = time.perf_counter() - t0
+        if not docs and not produced:
+            why = "; ".join(messages) if messages else "no document given"
+            raise BuildError(f"nothing to build: {why}")
+
+    if not todo and not docs:
         why = "; ".join(messages) if messages else "no document given"
         raise BuildError(f"nothing to build: {why}")
     say(len(items), total, backend.writes_to)
     report = backend.build([*docs, gazetteer_part()], ontology_bytes(), prune=True,
-                           progress=lambda message: say(len(items), total, message))
+                           progress=lambda message: say(len(items), total, message),
+                           arriving=arriving() if todo else None)
+    t_extract = timing.get("extract", time.perf_counter() - t0)
     _write_rejected(data_dir, rejected)
-    if backend.cache_dir is not None and report.changed and len(docs) <= WARM_NETWORK_DOCS:
+    if backend.cache_dir is not None and report.changed and len(seen) <= WARM_NETWORK_DOCS:
         # A small corpus: project the network now (a second or two) so that the app's first
         # network view, even on a fresh server, reads it from the cache instead.
         say(len(items), total, "project the network view")

@@ -105,10 +105,9 @@ _DOCS = """
       OPTIONAL { ?doc dct:spatial ?place . OPTIONAL { ?place skos:prefLabel ?placeLabel } } } }
     ORDER BY ?id"""
 # Per document (GRAPH <g>) or, with ?g unbound, for all at once: one query per kind of row.
-_EVIDENCE = """SELECT ?g ?body ?start ?end WHERE { GRAPH %s {
-    ?sel oa:start ?start ; oa:end ?end . ?t oa:hasSelector ?sel . ?a oa:hasTarget ?t ; oa:hasBody ?body } }"""
-_EXTENTS = """SELECT ?g ?s ?start ?end WHERE { GRAPH %s {
-    ?s pkg:extent ?e . ?e oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end } }"""
+# Spans are text fragments (`iris.segment_iri`): read as IRIs, parsed by `iris.segment_span`.
+_EVIDENCE = """SELECT ?g ?body ?t WHERE { GRAPH %s { ?a oa:hasTarget ?t ; oa:hasBody ?body } }"""
+_EXTENTS = """SELECT ?g ?s ?e WHERE { GRAPH %s { ?s pkg:extent ?e } }"""
 _SUBDIVISIONS = """SELECT ?g ?s ?type ?number ?title ?parent WHERE { GRAPH %s {
     ?s eli:type_subdivision ?type ; eli:number ?number .
     OPTIONAL { ?s eli:is_part_of ?parent }
@@ -237,14 +236,16 @@ def _read_parts(select: Select, corpus: _Corpus, doc_ids: list[str] | None, keep
 
         evidence: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
         for r in rows(_EVIDENCE):
-            evidence[r["g"]][r["body"]].append((r["start"], r["end"]))
+            found_span = iris.segment_span(r["t"])
+            if found_span is not None:
+                evidence[r["g"]][r["body"]].append(found_span)
         for g, bodies in evidence.items():
             doc = corpus.by_graph.get(g)
             if doc in parts:
                 for spans in bodies.values():
                     spans.sort()
                 parts[doc].evidence = dict(bodies)
-        stored = {(r["g"], r["s"]): (r["start"], r["end"]) for r in rows(_EXTENTS)}
+        stored = {(r["g"], r["s"]): iris.segment_span(r["e"]) for r in rows(_EXTENTS) if iris.segment_span(r["e"])}
         found = []
         seen: set[str] = set()
         for r in rows(_SUBDIVISIONS):

@@ -32,6 +32,7 @@ import numpy as np
 from rdflib import Literal
 
 from extract.tables import to_csv as _csv  # the one writer of cells: formula guard included
+from ontology import iris
 from ontology.namespaces import DCTERMS, ELI, OA, ORG, PKG, PROV, QB, RDF, SKOS
 from ontology.terms import ROLE_COLORS, ROLE_SHORTCUT, ROLES  # noqa: F401 - ROLE_COLORS, ROLES re-exported
 NODE_KINDS = ("document", "part", "section", "task", "measure", "box", "agency", "place", "reference", "indicator")
@@ -354,16 +355,18 @@ def _add_entities(p: _Projection) -> None:
 def _evidence(ix: _Index, text_doc: dict) -> dict:
     """Map each annotated node to its spans: sorted (start, end, quote, document)."""
     out: dict = defaultdict(list)
+    texts: dict = {}
     for anno, body in ix.pred(OA.hasBody):
         for target in ix.objects(anno, OA.hasTarget):
-            start = end = quote = None
-            for sel in ix.objects(target, OA.hasSelector):
-                if ix.one(sel, OA.start) is not None:
-                    start, end = _int(ix.one(sel, OA.start)), _int(ix.one(sel, OA.end))
-                if ix.one(sel, OA.exact) is not None:
-                    quote = str(ix.one(sel, OA.exact))
-            doc = text_doc.get(ix.one(target, OA.hasSource))
-            out[body].append((start if start is not None else -1, end if end is not None else -1, quote, doc))
+            found = iris.segment_span(str(target))
+            start, end = found if found is not None else (-1, -1)
+            source = iris.segment_text(str(target))
+            if source not in texts:
+                whole = ix.one(source, PKG.text)
+                texts[source] = str(whole) if whole is not None else None
+            whole = texts[source]
+            quote = whole[start:end] if whole is not None and found is not None else None
+            out[body].append((start, end, quote, text_doc.get(source)))
     for spans in out.values():
         spans.sort(key=lambda s: (s[0], s[1], s[2] or "", str(s[3])))
     return out

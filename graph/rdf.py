@@ -231,47 +231,29 @@ class _Doc:
         return node
 
     def evidence(self, subject: URIRef, span: Span) -> None:
-        """Tie `subject` to the characters of `span` with a Web Annotation."""
+        """Tie `subject` to the characters of `span` with a Web Annotation.
+
+        The annotation's target is the span itself, an RFC 5147 fragment of the text
+        (``{doc}/text#char=s,e``, `iris.segment_iri`): three triples per span, where a
+        SpecificResource with position and quote selectors took thirteen. The quote is the
+        text's characters s to e; the text is stored (``pkg:text``).
+        """
         if span.end <= span.start:
-            return  # an empty span selects nothing; the shapes require start < end
+            return  # an empty span selects nothing
         text = self.x.document.text
         if not (0 <= span.start and span.end <= len(text)) or text[span.start:span.end] != span.quote:
             raise ValueError(f"span {span.start}-{span.end} of {self.doc_id} does not quote the text: {span.quote!r}")
         anno = iris.annotation_iri(self.doc_id, span.start, span.end, self.base)
-        target = iris.target_iri(anno)
-        position = iris.position_selector_iri(anno)
-        quote = iris.quote_selector_iri(anno)
         g = self.graph
         g.add((anno, RDF.type, OA.Annotation))
         g.add((anno, OA.hasBody, subject))
-        # "identifying": the span names or states the body; it is the body's evidence.
-        g.add((anno, OA.motivatedBy, OA.identifying))
-        g.add((anno, OA.hasTarget, target))
-        g.add((target, RDF.type, OA.SpecificResource))
-        g.add((target, OA.hasSource, iris.text_iri(self.doc_id, self.base)))
-        g.add((target, OA.hasSelector, position))
-        g.add((target, OA.hasSelector, quote))
-        g.add((position, RDF.type, OA.TextPositionSelector))
-        g.add((position, OA.start, Lit(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((position, OA.end, Lit(span.end, datatype=XSD.nonNegativeInteger)))
-        g.add((quote, RDF.type, OA.TextQuoteSelector))
-        g.add((quote, OA.exact, Lit(span.quote)))
-
+        g.add((anno, OA.hasTarget, iris.segment_iri(self.doc_id, span.start, span.end, self.base)))
 
     def extent(self, subject: URIRef, span: Span, prop=PKG.extent) -> None:
-        """Store the characters `subject` extends over (a position selector, no quote)."""
+        """Store the characters `subject` extends over: the text's fragment (`iris.segment_iri`)."""
         if span.end <= span.start:
             return
-        node = iris.extent_iri(self.doc_id, span.start, span.end, self.base)
-        position = URIRef(f"{node}/position")
-        g = self.graph
-        g.add((subject, prop, node))
-        g.add((node, RDF.type, OA.SpecificResource))
-        g.add((node, OA.hasSource, iris.text_iri(self.doc_id, self.base)))
-        g.add((node, OA.hasSelector, position))
-        g.add((position, RDF.type, OA.TextPositionSelector))
-        g.add((position, OA.start, Lit(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((position, OA.end, Lit(span.end, datatype=XSD.nonNegativeInteger)))
+        self.graph.add((subject, prop, iris.segment_iri(self.doc_id, span.start, span.end, self.base)))
 
 
 def extraction_to_graph(x: Extraction, base: str | None = None) -> Graph:

@@ -190,6 +190,130 @@ class _Concatenated(io.RawIOBase):
         super().close()
 
 
+def _check_loadable(loads: Iterable[DocGraph]) -> None:
+    for p in loads:
+        if p.known_digest is not None and p.path is None:
+            raise StoreError(f"document {p.doc_id}: given as unchanged but the store must load it")
+
+
+def _load_files(store: ox.Store, parts: list[DocGraph], say: Callable[[str], None]) -> None:
+    """Load parts left on disk (N-Quads of their own graph, no blank nodes: graph.rdf writes them)
+    in passes of the bulk loader of at most BULK_BYTES: one set of sorted files per pass, not
+    one per document. The loader keeps what one pass reads in memory: BULK_BYTES bounds it."""
+    graph_of = {p.path: p for p in parts}
+    for batch in _batches(graph_of, BULK_BYTES):
+        stream = io.BufferedReader(_Concatenated(
+            batch, lambda path: say(f"load {graph_of[path].doc_id} into <{graph_of[path].graph}>")), 1 << 20)
+        try:
+            store.bulk_load(stream, ox.RdfFormat.N_QUADS, lenient=True)  # our own writer's lines: checked by tests
+        except SyntaxError as exc:
+            raise StoreError(f"invalid nq data of the documents built: {one_line(exc)}") from None
+        finally:
+            stream.close()
+
+
+def _load_parts(store: ox.Store, loads: Iterable[DocGraph], say: Callable[[str], None]) -> None:
+    """Load parts: files through `_load_files`, N-Triples without blank nodes straight into their
+    graph (no Python quads), anything else through part_quads, which checks graphs and keeps
+    blank nodes of two documents apart. Every graph is kept, even one without triples."""
+    loads = list(loads)
+    for part in loads:
+        if part.path is None:
+            say(f"load {part.doc_id} into <{part.graph}>")
+        store.add_graph(ox.NamedNode(part.graph))
+    _load_files(store, [p for p in loads if p.path is not None], say)
+    slow = []
+    for p in (p for p in loads if p.path is None):
+        if p.format == "nt" and b"_:" not in p.data:
+            try:
+                store.bulk_load(p.data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(p.graph))
+            except SyntaxError as exc:
+                raise StoreError(f"document {p.doc_id}: invalid nt data: {one_line(exc)}") from None
+        else:
+            slow.append(p)
+    if slow:
+        store.bulk_extend(itertools.chain.from_iterable(part_quads(p) for p in slow))
+
+
+class _Unchanged(Exception):
+    """Raised inside a build's apply step when nothing changed after all: no new version."""
+
+
+class _Loader:
+    """Load batches of arriving documents on a thread of its own while the caller extracts more.
+
+    Each batch first drops the graphs its documents replace, then loads in one pass of the bulk
+    loader (which leaves the GIL while it works). At most one batch waits: the extraction runs
+    at most one pass ahead. Leaving the block waits for the thread and raises what it raised;
+    leaving it by an exception stops the thread after its current pass. The thread's progress
+    lines are told by the building thread (`drain`): a progress callback may draw on a page
+    (Streamlit's is bound to its script's thread) or raise to stop the build.
+    """
+
+    def __init__(self, store: ox.Store, say: Callable[[str], None]) -> None:
+        import queue
+        import threading
+
+        import collections
+
+        self._store, self._say = store, say
+        self._lines: collections.deque[str] = collections.deque()
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._failure: list[BaseException] = []
+        self._stop = False
+        self.dropped: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="policykg-bulk-load", daemon=True)
+
+    def __enter__(self) -> _Loader:
+        self._thread.start()
+        return self
+
+    def drain(self) -> None:
+        """Tell the progress lines the thread left, here on the building thread."""
+        while self._lines:
+            self._say(self._lines.popleft())
+
+    def put(self, batch: list[tuple[DocGraph, set[str]]]) -> None:
+        self.drain()
+        if self._failure:
+            raise self._failure[0]
+        self._queue.put(batch)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None or self._stop:
+                return
+            if self._failure:
+                continue
+            try:
+                for part, drops in batch:
+                    for graph in sorted(drops - self.dropped):
+                        self._lines.append(f"remove <{graph}>")
+                        self._store.remove_graph(ox.NamedNode(graph))
+                        self.dropped.add(graph)
+                    self._store.add_graph(ox.NamedNode(part.graph))  # kept even when it has no triples
+                _load_files(self._store, [part for part, _ in batch], self._lines.append)
+            except BaseException as exc:  # noqa: BLE001 - handed to the building thread
+                self._failure.append(exc)
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:
+            self._stop = True
+        while True:
+            try:
+                self._queue.put(None, timeout=0.1)
+                break
+            except Exception:  # noqa: BLE001 - queue.Full: the thread is still on a pass
+                if not self._thread.is_alive():
+                    break
+        self._thread.join()
+        if kind is None:
+            self.drain()
+            if self._failure:
+                raise self._failure[0]
+
+
 _INPUT_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE}
 
 
@@ -893,6 +1017,7 @@ class GraphStore:
         ontology_graph: str = ONTOLOGY_GRAPH,
         prune: bool = False,
         progress: Callable[[str], None] | None = None,
+        arriving: Iterable[DocGraph] | None = None,
     ) -> WriteReport:
         """Bring the store in line with ``docs``; swap in a new version only if something changed.
 
@@ -900,6 +1025,12 @@ class GraphStore:
         unchanged one is skipped; with ``prune=True`` stored documents missing from
         ``docs`` are removed. ``progress`` hears one line per step (and may raise to abort:
         the live version stays as it was).
+
+        ``arriving`` are more documents, each left on disk (``path``), still being extracted
+        when the build starts: the store loads them while the rest arrive, a pass of the bulk
+        loader on another thread per BULK_BYTES of them, so extraction and loading overlap.
+        Each replaces its stored graph, if any; a build given only documents that arrive
+        writes a new version; when none arrives and ``docs`` change nothing, none is written.
         """
         say = progress or (lambda _msg: None)
         timings: dict[str, float] = {}
@@ -909,57 +1040,67 @@ class GraphStore:
         with self._build_lock():
             live = self.live_version()
             old = self._live_manifest(live)
-            plan = plan_build(old, docs, onto, prune=prune)
-            if not plan.changed:
-                timings["total"] = time.perf_counter() - start
-                return WriteReport.of(plan, None, timings)
-            for p in plan.loads:
-                if p.known_digest is not None and p.path is None:
-                    raise StoreError(f"document {p.doc_id}: given as unchanged but the store must load it")
+            if arriving is None:
+                plan = plan_build(old, docs, onto, prune=prune)
+                if not plan.changed:
+                    timings["total"] = time.perf_counter() - start
+                    return WriteReport.of(plan, None, timings)
+                _check_loadable(plan.loads)
+            else:
+                plan_build(old, docs, onto, prune=prune)  # the documents given now must be consistent
+            final: list[BuildPlan] = []
 
             def apply(store: ox.Store) -> None:
-                for graph in plan.drops:
+                loaded: set[str] = set()  # graphs already dropped and loaded from arriving documents
+                arrived: list[DocGraph] = []
+                if arriving is not None:
+                    taken = {d.graph: d.doc_id for d in docs}
+                    old_graph = {e.doc_id: e.graph for e in old.values() if e.kind == _DOCUMENT}
+                    ids = {d.doc_id for d in docs}
+                    with _Loader(store, say) as loader:
+                        batch, size = [], 0
+                        for part in arriving:
+                            loader.drain()
+                            if part.path is None:
+                                raise StoreError(f"document {part.doc_id}: arriving documents are files")
+                            if part.doc_id in ids or taken.get(part.graph, part.doc_id) != part.doc_id:
+                                raise StoreError(f"document {part.doc_id} given twice")
+                            ids.add(part.doc_id)
+                            taken[part.graph] = part.doc_id
+                            arrived.append(part)
+                            drops = {old_graph[part.doc_id]} if part.doc_id in old_graph else set()
+                            batch.append((part, drops))
+                            size += os.path.getsize(part.path)
+                            if size >= BULK_BYTES:
+                                loader.put(batch)
+                                batch, size = [], 0
+                        if batch:
+                            loader.put(batch)
+                    loaded = {p.graph for p in arrived} | loader.dropped
+                plan = plan_build(old, (*docs, *arrived), onto, prune=prune)
+                final.append(plan)
+                if not plan.changed:
+                    raise _Unchanged
+                rest = [p for p in plan.loads if p.graph not in loaded]
+                _check_loadable(rest)
+                for graph in sorted(set(plan.drops) - loaded):
                     say(f"remove <{graph}>")
                     store.remove_graph(ox.NamedNode(graph))
-                for part in plan.loads:
-                    if part.path is None:
-                        say(f"load {part.doc_id} into <{part.graph}>")
-                    store.add_graph(ox.NamedNode(part.graph))  # kept even when it has no triples
-                # N-Triples without blank nodes (what graph.rdf writes) load in Rust straight into
-                # their graph: no Python quads, little memory. Anything else goes through
-                # part_quads, which checks graphs and keeps blank nodes of two documents apart.
-                # Parts left on disk (N-Quads of their own graph, no blank nodes: graph.rdf writes
-                # them) go in one pass of the bulk loader: one set of sorted files, not one per document.
-                # The loader keeps what one pass reads in memory: passes of BULK_BYTES bound it.
-                graph_of = {p.path: p for p in plan.loads if p.path is not None}
-                for batch in _batches(graph_of, BULK_BYTES):
-                    stream = io.BufferedReader(_Concatenated(
-                        batch, lambda path: say(f"load {graph_of[path].doc_id} into <{graph_of[path].graph}>")),
-                        1 << 20)
-                    try:
-                        store.bulk_load(stream, ox.RdfFormat.N_QUADS)
-                    except SyntaxError as exc:
-                        raise StoreError(f"invalid nq data of the documents built: {one_line(exc)}") from None
-                    finally:
-                        stream.close()
-                slow = []
-                for p in (p for p in plan.loads if p.path is None):
-                    if p.format == "nt" and b"_:" not in p.data:
-                        try:
-                            store.bulk_load(p.data, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(p.graph))
-                        except SyntaxError as exc:
-                            raise StoreError(f"document {p.doc_id}: invalid nt data: {one_line(exc)}") from None
-                    else:
-                        slow.append(p)
-                if slow:
-                    store.bulk_extend(itertools.chain.from_iterable(part_quads(p) for p in slow))
+                _load_parts(store, rest, say)
                 say("write manifest")
                 store.remove_graph(ox.NamedNode(MANIFEST_GRAPH))
                 store.extend(manifest_quads(plan.manifest))
 
             # Compact after loading a good share of the data; a small change leaves that to later builds.
-            big = live is None or 4 * len(plan.loads) >= max(len(plan.manifest), 1)
-            version = self._commit(live, apply, say, timings, optimize=big)
+            def big() -> bool:
+                plan = final[-1]
+                return live is None or 4 * len(plan.loads) >= max(len(plan.manifest), 1)
+
+            try:
+                version = self._commit(live, apply, say, timings, optimize=big)
+            except _Unchanged:  # every document arrived unchanged or none did: the live version stays
+                version = None
+            plan = final[-1]
         timings["total"] = time.perf_counter() - start
         return WriteReport.of(plan, version, timings)
 
@@ -998,7 +1139,7 @@ class GraphStore:
         apply: Callable[[ox.Store], None],
         say: Callable[[str], None],
         timings: dict[str, float],
-        optimize: bool = True,
+        optimize: bool | Callable[[], bool] = True,
     ) -> str:
         """Copy the live version aside, apply changes there, and swap it in. Hold the build lock.
 
@@ -1026,7 +1167,7 @@ class GraphStore:
             timings["load"] = time.perf_counter() - t
             t = time.perf_counter()
             store.flush()
-            if optimize:
+            if optimize() if callable(optimize) else optimize:
                 say("optimize")
                 store.optimize()
         except BaseException as exc:

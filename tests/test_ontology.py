@@ -147,7 +147,9 @@ def test_data_structure_definition_lists_every_component(vocab):
 def test_shapes_parse_and_name_their_targets(shapes):
     sh = "http://www.w3.org/ns/shacl#"
     targets = set(shapes.objects(None, URIRef(sh + "targetClass")))
-    assert {ELI.LegalResourceSubdivision, PROV.Attribution, OA.TextPositionSelector, QB.Observation} <= targets
+    assert {ELI.LegalResourceSubdivision, PROV.Attribution, OA.Annotation, QB.Observation} <= targets
+    spans = set(shapes.objects(None, URIRef(sh + "targetObjectsOf")))
+    assert {OA.hasTarget, PKG.extent, PKG.sentence} <= spans
 
 
 # Layering

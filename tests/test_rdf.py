@@ -89,8 +89,6 @@ def _set(s, p, o) -> Callable[[Graph], None]:
 T1 = doc("/task/1")
 ATTRIBUTION = URIRef(f"{T1}/attribution/lead/1")
 ANNOTATION = doc("/annotation/17-21")
-POSITION = iris.position_selector_iri(ANNOTATION)
-QUOTE = iris.quote_selector_iri(ANNOTATION)
 OBSERVATION = doc("/indicator/1/target")
 
 BROKEN = [
@@ -101,9 +99,13 @@ BROKEN = [
     ("attribution with two agents", _add(ATTRIBUTION, PROV.agent, agency("gz-copyright")), "exactly one agent"),
     ("attribution with a role outside the scheme", _set(ATTRIBUTION, PROV.hadRole, PKG.partType), "pkg:roles"),
     ("attribution to a non-organization", _set(ATTRIBUTION, PROV.agent, doc("/part/1")), "org:Organization"),
-    ("selector with start = end", _set(POSITION, OA.start, Literal(21, datatype=XSD.nonNegativeInteger)), "less than"),
-    ("selector with a string offset", _set(POSITION, OA.end, Literal("21")), "non-negative integer end"),
-    ("quote selector without exact", _drop(QUOTE, OA.exact), "exact string"),
+    ("span with start = end", _set(ANNOTATION, OA.hasTarget, doc("/text#char=21,21")), "start < end"),
+    ("span past the end of the text", _set(ANNOTATION, OA.hasTarget, doc("/text#char=17,99999")), "its length"),
+    ("span of a text not stored", _set(ANNOTATION, OA.hasTarget, doc("/other#char=17,21")), "text is stored"),
+    ("span that is not a fragment", _set(ANNOTATION, OA.hasTarget, doc("/text")), "#char=start,end"),
+    ("span given as a string", _set(ANNOTATION, OA.hasTarget, Literal("17-21")), "#char=start,end"),
+    ("annotation without target", _drop(ANNOTATION, OA.hasTarget), "exactly one target"),
+    ("extent that is not a fragment", _set(T1, PKG.extent, doc("/extent/0-5")), "#char=start,end"),
     ("observation without value", _drop(OBSERVATION, PKG.value), "exactly one value"),
     ("observation without indicator", _drop(OBSERVATION, PKG.indicator), "exactly one indicator"),
     ("text without its digest", _drop(doc("/text"), PKG.sha256), "pkg:sha256"),
@@ -168,55 +170,60 @@ def test_base_is_configurable_by_argument_and_environment(tiny_extraction, monke
 
 
 SELECTORS = PREFIXES + """
-SELECT ?text ?start ?end ?exact WHERE {
-  ?target oa:hasSource ?source ; oa:hasSelector ?pos, ?quote .
-  ?source pkg:text ?text .
-  ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-  ?quote a oa:TextQuoteSelector ; oa:exact ?exact .
+SELECT ?whole ?start ?end WHERE {
+  ?annotation oa:hasTarget ?segment .
+  BIND(STRAFTER(STR(?segment), "#char=") AS ?range)
+  BIND(xsd:integer(STRBEFORE(?range, ",")) AS ?start)
+  BIND(xsd:integer(STRAFTER(?range, ",")) AS ?end)
+  ?text pkg:text ?whole .
+  FILTER(STR(?text) = STRBEFORE(STR(?segment), "#"))
 }"""
 
 
-def assert_selectors_quote_the_text(g: Graph) -> int:
-    """Check every annotation target's quote against its source text; return how many targets there are."""
-    n = 0
-    for target in set(g.objects(None, OA.hasTarget)):
-        text = str(g.value(g.value(target, OA.hasSource), PKG.text))
-        selectors = list(g.objects(target, OA.hasSelector))
-        (pos,) = [s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in g]
-        (quote,) = [s for s in selectors if (s, RDF.type, OA.TextQuoteSelector) in g]
-        start, end = g.value(pos, OA.start).toPython(), g.value(pos, OA.end).toPython()
-        assert text[start:end] == str(g.value(quote, OA.exact))
-        n += 1
-    return n
+def quotes_of(g: Graph, node, prop=None) -> set[str]:
+    """Return the characters each evidence span of `node` selects (with `prop`, each extent's instead)."""
+    segments = g.objects(node, prop) if prop is not None else (
+        t for anno in g.subjects(OA.hasBody, node) for t in g.objects(anno, OA.hasTarget))
+    out = set()
+    for seg in segments:
+        start, end = iris.segment_span(str(seg))
+        out.add(str(g.value(URIRef(iris.segment_text(str(seg))), PKG.text))[start:end])
+    return out
 
 
-def test_every_selector_quotes_the_stored_text(tiny_graph):
-    assert assert_selectors_quote_the_text(tiny_graph) == len(set(tiny_graph.subjects(RDF.type, OA.Annotation)))
+def test_every_annotation_targets_characters_of_the_stored_text(tiny_graph, tiny_extraction):
+    text = tiny_extraction.document.text
+    annotations = set(tiny_graph.subjects(RDF.type, OA.Annotation))
+    assert annotations
+    for anno in annotations:
+        (target,) = tiny_graph.objects(anno, OA.hasTarget)
+        assert iris.segment_text(str(target)) == str(doc("/text"))
+        start, end = iris.segment_span(str(target))
+        assert 0 <= start < end <= len(text)
+        assert str(anno).endswith(f"/annotation/{start}-{end}")
 
 
 def test_extents_of_every_record_and_clause_sentence_are_stored(tiny_extraction, tiny_graph):
     g, x = tiny_graph, tiny_extraction
 
     def extents(node, prop=PKG.extent):
-        out = []
-        for target in g.objects(node, prop):
-            (pos,) = g.objects(target, OA.hasSelector)
-            out.append((g.value(pos, OA.start).toPython(), g.value(pos, OA.end).toPython()))
-        return out
+        return [iris.segment_span(str(t)) for t in g.objects(node, prop)]
 
     records = [*x.sections, *x.units, *x.boxes]
     assert records
     for r in records:
         assert extents(iris.record_iri(r.id, BASE)) == [(r.span.start, r.span.end)], r.id
+        assert quotes_of(g, iris.record_iri(r.id, BASE), PKG.extent) == {r.span.quote}
     for u in x.units:
         for i, c in enumerate(u.clauses, 1):
             node = iris.clause_iri(iris.record_iri(u.id, BASE), i)
             assert extents(node, PKG.sentence) == [(c.sentence.start, c.sentence.end)]
 
 
-def test_selectors_can_be_checked_in_sparql(tiny_graph):
+def test_spans_can_be_read_in_sparql(tiny_graph, tiny_extraction):
     rows = list(tiny_graph.query(SELECTORS))
-    assert rows and all(str(t)[s.toPython():e.toPython()] == str(x) for t, s, e, x in rows)
+    assert len(rows) == len(set(tiny_graph.subjects(RDF.type, OA.Annotation)))
+    assert all(0 <= s.toPython() < e.toPython() <= len(str(t)) for t, s, e in rows)
 
 
 def test_stored_text_is_the_document_text_with_its_digest(tiny_extraction, tiny_graph):
@@ -240,14 +247,7 @@ EVIDENCED = [
 
 @pytest.mark.parametrize(("fact", "quote"), [(f, q) for _, f, q in EVIDENCED], ids=[d for d, _, _ in EVIDENCED])
 def test_every_kind_of_fact_is_tied_to_its_span(tiny_graph, fact, quote):
-    quotes = {
-        str(q)
-        for anno in tiny_graph.subjects(OA.hasBody, fact)
-        for target in tiny_graph.objects(anno, OA.hasTarget)
-        for sel in tiny_graph.objects(target, OA.hasSelector)
-        for q in tiny_graph.objects(sel, OA.exact)
-    }
-    assert quote in quotes
+    assert quote in quotes_of(tiny_graph, fact)
 
 
 def test_a_span_that_does_not_quote_the_text_is_refused(tiny_extraction):
@@ -426,7 +426,10 @@ def test_seed_plan_maps_conforms_and_quotes_its_text():
     g = extraction_to_graph(x)
     conforms, report = validate(g)
     assert conforms, report
-    assert assert_selectors_quote_the_text(g) == len(set(g.subjects(RDF.type, OA.Annotation)))
+    for r in [*x.sections, *x.units, *x.boxes]:
+        assert quotes_of(g, iris.record_iri(r.id), PKG.extent) == {r.span.quote}, r.id
+    for u in x.units:
+        assert u.title_span.quote in quotes_of(g, iris.record_iri(u.id)), u.id
     cooperating = set(g.subjects(PKG.cooperatingAgency, None))
     assert cooperating and all((u, ELI.type_subdivision, None) in g for u in cooperating)
 
@@ -477,8 +480,10 @@ SELECT DISTINCT ?number ?text ?year ?date ?start ?end WHERE {
   ?d a pkg:Deadline ; pkg:deadlineText ?text ; pkg:clause ?clause .
   ?unit prov:qualifiedAttribution/pkg:clause ?clause .
   OPTIONAL { ?d pkg:deadlineYear ?year } OPTIONAL { ?d pkg:deadlineDate ?date }
-  ?anno oa:hasBody ?d ; oa:hasTarget/oa:hasSelector ?pos .
-  ?pos oa:start ?start ; oa:end ?end .
+  ?anno oa:hasBody ?d ; oa:hasTarget ?segment .
+  BIND(STRAFTER(STR(?segment), "#char=") AS ?range)
+  BIND(xsd:integer(STRBEFORE(?range, ",")) AS ?start)
+  BIND(xsd:integer(STRAFTER(?range, ",")) AS ?end)
 } ORDER BY ?number"""
 
 
@@ -498,7 +503,8 @@ def test_a_clause_deadline_is_a_fact_of_its_unit_with_year_date_and_evidence(dea
     assert (y1, d1) == (Literal("2023", datatype=XSD.gYear), Literal("2023-12-31", datatype=XSD.date))
     assert (y2, d2) == (Literal("2022", datatype=XSD.gYear), Literal("2022-06", datatype=XSD.gYearMonth))
     assert DEADLINE_TEXT[s1:e1] == "2023年底前"
-    assert assert_selectors_quote_the_text(deadline_graph)
+    deadlines = sorted(deadline_graph.subjects(RDF.type, PKG.Deadline))
+    assert [quotes_of(deadline_graph, d) for d in deadlines] == [{"2023年底前"}, {"2022年6月底前"}]
 
 
 def test_a_graph_with_deadlines_conforms_to_the_shapes(deadline_graph):

@@ -503,3 +503,70 @@ def test_docstring_examples_run():
 
     for module in (graph.store, graph.remote):
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# --------------------------------------------------------------------------- documents that arrive while the store loads
+
+
+def _on_disk(tmp_path: Path, part: DocGraph, name: str) -> DocGraph:
+    """Leave a part's triples in a file as N-Quads of its graph, as the build's extraction does."""
+    lines = [line.removesuffix(" .") + f" <{part.graph}> .\n" for line in part.data.decode().splitlines()]
+    path = tmp_path / f"{name}.nq"
+    path.write_text("".join(lines), encoding="utf-8")
+    return DocGraph(part.doc_id, part.sha256, part.graph, b"", "nq", part.digest, str(path))
+
+
+def test_arriving_documents_load_in_passes_and_equal_a_plain_build(tmp_path: Path, monkeypatch):
+    import graph.store as gstore
+
+    monkeypatch.setattr(gstore, "BULK_BYTES", 1)  # one pass per document: three passes on the loader's thread
+    plain = GraphStore(tmp_path / "plain")
+    plain.build([A, B], ONTOLOGY)
+    streamed = GraphStore(tmp_path / "streamed")
+    seen = []
+
+    def arriving():
+        for i, part in enumerate([A, B]):
+            seen.append(part.doc_id)
+            yield _on_disk(tmp_path, part, f"doc{i}")
+
+    report = streamed.build([], ONTOLOGY, arriving=arriving())
+    assert seen == [A.doc_id, B.doc_id]
+    assert report.added == (A.doc_id, B.doc_id) and report.version == "v000001"
+    assert labels(streamed) == labels(plain)
+    assert streamed.export("nq") == plain.export("nq")
+    # An arriving document replaces its stored graph; one not given is pruned.
+    again = streamed.build([], ONTOLOGY, prune=True, arriving=iter([_on_disk(tmp_path, B2, "b2")]))
+    assert (again.replaced, again.removed) == ((B.doc_id,), (A.doc_id,))
+    assert [r["label"] for r in labels(streamed)] == ["建设知识产权强市（修订）"]
+
+
+def test_a_bad_arriving_file_is_one_line_and_the_live_version_stays(built: GraphStore, tmp_path: Path):
+    before = labels(built)
+    bad = tmp_path / "bad.nq"
+    bad.write_text("<https://example.org/x> not n-quads\n", encoding="utf-8")
+    part = DocGraph(B2.doc_id, B2.sha256, B2.graph, b"", "nq", "e" * 64, str(bad))
+    with pytest.raises(StoreError, match="invalid nq data") as info:
+        built.build([A], arriving=iter([part]))
+    assert "\n" not in str(info.value)
+    assert built.live_version() == "v000001" and labels(built) == before
+    assert not list(built.path.glob("*.partial"))
+
+
+def test_an_extraction_stopped_half_way_leaves_the_live_version(built: GraphStore, tmp_path: Path):
+    before = labels(built)
+
+    def arriving():
+        yield _on_disk(tmp_path, B2, "b2")
+        raise KeyboardInterrupt  # Ctrl-C while the next document is extracted
+
+    with pytest.raises(KeyboardInterrupt):
+        built.build([A], arriving=arriving())
+    assert built.live_version() == "v000001" and labels(built) == before
+    assert not list(built.path.glob("*.partial"))
+
+
+def test_nothing_arriving_and_nothing_changed_writes_no_version(built: GraphStore):
+    report = built.build([A, B], ONTOLOGY, arriving=iter([]))
+    assert report.version is None and report.skipped == (A.doc_id, B.doc_id)
+    assert built.live_version() == "v000001"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 
+from ontology import iris
 from ontology.terms import ROLE_ZH, ROLES
 
 from ..errors import QueryError
@@ -38,10 +39,10 @@ def task(kg, task_id: str) -> dict:
     fixes = unit_corrections(kg, u.graph, u.iri)
     by_iri = {c["iri"]: c for c in fixes}
     # The sentence each clause governs, as the extractor stored it (pkg:sentence).
-    sentences = {r["clause"]: (r["start"], r["end"]) for r in kg.select(f"""
-        SELECT DISTINCT ?clause ?start ?end WHERE {{ GRAPH <{u.graph}> {{
-          <{u.iri}> prov:qualifiedAttribution ?att . ?att pkg:clause ?clause .
-          ?clause pkg:sentence ?e . ?e oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end }} }}""")}
+    sentences = {r["clause"]: iris.segment_span(r["e"]) for r in kg.select(f"""
+        SELECT DISTINCT ?clause ?e WHERE {{ GRAPH <{u.graph}> {{
+          <{u.iri}> prov:qualifiedAttribution ?att . ?att pkg:clause ?clause . ?clause pkg:sentence ?e }} }}""")
+        if iris.segment_span(r["e"])}
     clauses: dict[str, dict] = {}
     assignments = []
     for r in rows:
