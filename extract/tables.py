@@ -136,21 +136,37 @@ def to_json(rows) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
 
 
+class _CharWidths(dict):
+    """Columns per character, looked up once each: wide and full-width characters count two."""
+
+    def __missing__(self, c: str) -> int:
+        w = self[c] = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        return w
+
+
+_WIDTHS = _CharWidths()
+
+
 def width(s: str) -> int:
-    """Return the columns `s` takes in a terminal: wide and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    """Return the columns `s` takes in a terminal: wide and full-width characters count two.
+
+    >>> width("abc"), width("市版权局"), width("ＡB")
+    (3, 8, 3)
+    """
+    return len(s) if s.isascii() else sum(map(_WIDTHS.__getitem__, s))
 
 
 def fit(s: str, n: int) -> str:
     """Pad `s` to `n` columns, cutting it with … when wider."""
-    if width(s) <= n:
-        return s + " " * (n - width(s))
+    w = width(s)
+    if w <= n:
+        return s + " " * (n - w)
     out, w = "", 0
     for c in s:
-        if w + width(c) > n - 1:
+        if w + _WIDTHS[c] > n - 1:
             break
         out += c
-        w += width(c)
+        w += _WIDTHS[c]
     return out + "…" + " " * (n - 1 - w)
 
 

@@ -160,9 +160,12 @@ class EmbeddedReader:
         return self._reader.query(text, union=union)
 
     def quads(self, graphs: Iterable[str] | None = None, *, ontology: bool = False) -> list[ox.Quad]:
-        wanted = set(graphs) if graphs is not None else None
-        return [q for q in self._reader.store.quads_for_pattern(None, None, None, None)
-                if isinstance(q.graph_name, ox.NamedNode) and _keep(q.graph_name.value, wanted, ontology)]
+        store = self._reader.store
+        if graphs is not None:  # read only those graphs: one document's quads cost that document
+            return [q for g in sorted(set(graphs)) if _keep(g, {g}, ontology)
+                    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+        return [q for q in store.quads_for_pattern(None, None, None, None)
+                if isinstance(q.graph_name, ox.NamedNode) and _keep(q.graph_name.value, None, ontology)]
 
     def sparql(self, text: str, limit: int | None, timeout: float | None) -> SparqlResult:
         if timeout:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ontology import iris
 
+from . import bureau_index
 from . import store as gstore
 from .backend import Backend, data_path, open_backend, project_network
 from .errors import BuildError, BuildInterrupted
@@ -161,9 +162,10 @@ def document_digest(path) -> str:
 def _extract_one(path: str) -> tuple[str, object]:
     """Extract one file, apply its corrections, map it to N-Quads of its graph (in a worker for large corpora).
 
-    Returns ``("ok", (doc_id, nquads, sha256 of nquads, one line per orphaned correction))`` or
-    ``("error", one line)``: plain bytes and strings, cheap to pass between processes (or
-    machines, see `graph.executors`).
+    Returns ``("ok", (doc_id, nquads, sha256 of nquads, one line per orphaned correction, rows))``
+    or ``("error", one line)``: plain bytes and strings, cheap to pass between processes (or
+    machines, see `graph.executors`). ``rows``: every agency's rows in the document, worked out
+    here from the same triples (`graph.bureau_index`), as bytes.
     """
     from extract import corrections
     from extract.pipeline import extract_file
@@ -176,12 +178,14 @@ def _extract_one(path: str) -> tuple[str, object]:
         x = corrections.apply(extract_file(path), fixes)
     except InputError as exc:
         return "error", str(exc)
+    triples: list = []
     try:
-        data = to_store_nquads(x)
+        data = to_store_nquads(x, triples=triples)
     except ValueError as exc:  # a record the mapping cannot name: this document is rejected, not the corpus
         return "error", f"{path}: cannot be mapped to RDF: {exc}"
     orphaned = tuple(corrections.orphan_lines(x, corrections.corrections_path(path)))
-    return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned)
+    rows = bureau_index.encode(bureau_index.doc_rows(x.document.id, str(iris.doc_iri(x.document.id)), triples))
+    return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned, rows)
 
 
 def _extract_all(paths: list[str], say, total: int, executor=None):
@@ -329,12 +333,14 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
                     rejected[digests[path]] = value
                     messages.append(value)
                     continue
-                doc_id, data, digest, orphaned = value
+                doc_id, data, digest, orphaned, rows = value
                 warnings.extend(orphaned)
                 if not claim(path, doc_id):
                     continue
                 file = spill / f"{i:06d}.nq"
                 file.write_bytes(data)
+                if backend.cache_dir is not None:
+                    bureau_index.write_rows(backend.cache_dir, digest, rows)
                 produced += 1
                 yield gstore.DocGraph(doc_id, digests[path], str(iris.graph_iri(doc_id)), b"", "nq", digest, str(file))
         finally:
@@ -353,6 +359,13 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
                            arriving=arriving() if todo else None)
     t_extract = timing.get("extract", time.perf_counter() - t0)
     _write_rejected(data_dir, rejected)
+    if backend.cache_dir is not None and report.changed:
+        # Every agency's rows by agency, for this version: the first `policykg agency` reads them at once.
+        say(len(items), total, "index the agencies' rows")
+        from .query import KG
+
+        with KG(backend) as kg:
+            bureau_index.index_for(kg)
     if backend.cache_dir is not None and report.changed and len(seen) <= WARM_NETWORK_DOCS:
         # A small corpus: project the network now (a second or two) so that the app's first
         # network view, even on a fresh server, reads it from the cache instead.

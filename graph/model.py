@@ -33,12 +33,12 @@ from ontology.namespaces import PKG_ONTOLOGY
 
 from .errors import NotFound
 
-__all__ = ["KINDS", "Model", "Unit", "find_doc", "find_unit", "fold", "load", "natural", "record_id", "span",
+__all__ = ["KINDS", "KIND_OF_TYPE", "Model", "Unit", "find_doc", "find_unit", "fold", "load", "natural", "record_id", "span",
            "read_head", "spans", "unit_place", "units_of"]
 
 KINDS = ("part", "section", "task", "measure", "box")
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
-_TYPE_KIND = {f"{PKG_ONTOLOGY}#{k}Type": k for k in KINDS}
+KIND_OF_TYPE = {f"{PKG_ONTOLOGY}#{k}Type": k for k in KINDS}  # eli:type_subdivision -> kind
 
 Select = Callable[[str], list[dict]]
 
@@ -250,7 +250,7 @@ def _read_parts(select: Select, corpus: _Corpus, doc_ids: list[str] | None, keep
         seen: set[str] = set()
         for r in rows(_SUBDIVISIONS):
             doc_id = corpus.by_graph.get(r["g"])
-            kind = _TYPE_KIND.get(r["type"])
+            kind = KIND_OF_TYPE.get(r["type"])
             if doc_id is None or doc_id not in parts or kind is None or r["s"] in seen:
                 continue
             doc = corpus.docs[doc_id]

@@ -277,13 +277,16 @@ class _GraphSink:
 class _LineSink(set):
     """Write the mapped triples as N-Triples lines (N-Quads with a graph), no rdflib term made: the store's path."""
 
-    def __init__(self, graph: str | None = None) -> None:
+    def __init__(self, graph: str | None = None, triples: list | None = None) -> None:
         super().__init__()
         self._end = f" <{graph}> .\n" if graph else " .\n"
+        self._triples = triples
 
     def add(self, triple) -> None:  # noqa: D401 - same signature as Graph.add
         s, p, o = triple
         set.add(self, f"<{s}> <{p}> {o.nt() if type(o) is Lit else f'<{o}>'}{self._end}")
+        if self._triples is not None:  # also as plain values: (IRI, IRI, IRI or the literal's value)
+            self._triples.append((str(s), str(p), o.value if type(o) is Lit else str(o)))
 
 
 def _map(x: Extraction, base: str | None, sink) -> None:
@@ -816,9 +819,12 @@ def to_ntriples(extraction: Extraction, base: str | None = None) -> bytes:
     return "".join(sorted(lines)).encode("utf-8")
 
 
-def to_store_nquads(extraction: Extraction, base: str | None = None) -> bytes:
-    """Return one document's named graph as N-Quads, lines sorted, written like `to_ntriples`: what a build loads."""
-    lines = _LineSink(iris.graph_iri(extraction.document.id, base))
+def to_store_nquads(extraction: Extraction, base: str | None = None, triples: list | None = None) -> bytes:
+    """Return one document's named graph as N-Quads, lines sorted, written like `to_ntriples`: what a build loads.
+
+    ``triples``: a list that also receives every triple as plain values (`graph.bureau_index.doc_rows` reads them).
+    """
+    lines = _LineSink(iris.graph_iri(extraction.document.id, base), triples)
     _map(extraction, base, lines)
     return "".join(sorted(lines)).encode("utf-8")
 

@@ -13,12 +13,14 @@ from extract.gazetteer import agency_resolver
 from ontology import iris
 from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
 
+from ..bureau_index import index_for, raw_row, shown
 from ..errors import QueryError, UnknownAgency
 from ..model import fold, unit_place
 from ..model import span as evidence_span
 from .lineage import predecessors as lineage_predecessors
 from .lineage import successors as lineage_successors
 
+_RANK = {r: i for i, r in enumerate(ROLES)}
 
 
 def agency_names(kg) -> list[str]:
@@ -105,20 +107,26 @@ def agency_tasks(kg, name: str, roles: Iterable[str] | None = None, *, doc: str 
     ``predecessors``: also the units of the bodies the agency took over in a reform
     (`graph.views.lineage`); such a row's ``formerly`` is the old body's name (曾用名) and
     ``formerly_iri`` its IRI, None on the agency's own rows.
+
+    The rows come from the version's `graph.bureau_index` where the backend keeps one (the
+    embedded store), else from SPARQL: the same rows either way.
     """
     kg.version()
     roles = check_roles(roles)
     agency = kg.resolve_agency(name)["iri"]
-    rows = [dict(r, formerly=None, formerly_iri=None)
-            for r in _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_tasks(kg, agency, roles))]
+    keyed = [(key, dict(r, formerly=None, formerly_iri=None)) for key, r in _rows_of(kg, agency, roles)]
     if predecessors:
         for old in lineage_predecessors(kg, agency):
-            rows += [dict(r, formerly=old["name"], formerly_iri=old["iri"]) for r in
-                     _recent(kg, ("agency_tasks", old["iri"], roles), lambda o=old: _agency_tasks(kg, o["iri"], roles))]
-        model, rank = kg.model(), {r: i for i, r in enumerate(ROLES)}
-        rows.sort(key=lambda r: (r["doc"], model.units[r["iri"]].order, rank[r["role"]], r["formerly"] or ""))
+            keyed += [(key, dict(r, formerly=old["name"], formerly_iri=old["iri"]))
+                      for key, r in _rows_of(kg, old["iri"], roles)]
+        keyed.sort(key=lambda kr: (kr[0], kr[1]["formerly"] or ""))
     keep = documents_matching(kg, doc=doc, year=year, issuer=issuer)
-    return [r for r in rows if keep is None or r["doc"] in keep]
+    return [r for _, r in keyed if keep is None or r["doc"] in keep]
+
+
+def _rows_of(kg, agency: str, roles: tuple[str, ...]) -> list[tuple[tuple, dict]]:
+    """Return an agency's rows, each with its place in document order (document, unit, role), remembered."""
+    return _recent(kg, ("agency_tasks", agency, roles), lambda: _agency_rows(kg, agency, roles))
 
 
 def documents_matching(kg, *, doc: str | None = None, year: int | None = None, issuer: str | None = None):
@@ -154,7 +162,16 @@ def _recent(kg, key: tuple, make, keep: int = 128):
     return value
 
 
-def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
+def _agency_rows(kg, agency: str, roles: tuple[str, ...]) -> list[tuple[tuple, dict]]:
+    index = index_for(kg)
+    model = kg.model()
+    if index is not None:
+        return index.rows(model, agency, roles)
+    return [((r["doc"], r["order"], _RANK[r["role"]]), shown(model, r)) for r in _sparql_rows(kg, agency, roles)]
+
+
+def _sparql_rows(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
+    """Return an agency's stored rows (`graph.bureau_index.raw_row`) read with SPARQL: what an endpoint answers."""
     model = kg.model()
     if len(roles) == 1:
         # The one-hop shortcut finds the units of a role without touching any other attribution.
@@ -171,6 +188,7 @@ def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
           ?unit prov:qualifiedAttribution ?att , ?other .
           ?other prov:agent ?partner ; prov:hadRole ?partnerRole . }} }}""")
     grouped: dict[tuple[str, str], dict] = {}
+    clauses: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
     for r in rows:
         u = model.units.get(r["unit"])
         if u is None:
@@ -178,33 +196,17 @@ def _agency_tasks(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
         role = r["roleNode"].rsplit("#", 1)[-1]
         row = grouped.get((u.iri, role))
         if row is None:
-            d = model.docs[u.doc]
-            row = grouped[(u.iri, role)] = {
-                "task": u.rid, "iri": u.iri, "doc": u.doc, "doc_title": d["title"], "year": d.get("year"),
-                "issuer": d.get("issuer", ""), **unit_place(kg.model(), u), "number": u.number,
-                "kind": u.kind, "title": u.title, "role": role, "partners": set(), "clauses": {}}
-        if r["att"] not in row["clauses"]:
-            span = evidence_span(kg.model(), r["clause"], r["g"])
-            name_span = evidence_span(kg.model(), r["att"], r["g"])
-            row["clauses"][r["att"]] = {"quote": kg.quote(u.doc, span), "span": span,
-                                        "name_as_written": r["written"], "name_span": name_span}
+            row = grouped[(u.iri, role)] = raw_row(u, unit_place(model, u), role, agency)
+        if r["att"] not in clauses[(u.iri, role)]:
+            span = evidence_span(model, r["clause"], r["g"])
+            clauses[(u.iri, role)][r["att"]] = {"quote": kg.quote(u.doc, span), "span": span,
+                                                "name_as_written": r["written"],
+                                                "name_span": evidence_span(model, r["att"], r["g"])}
         if r["partner"] != agency:
-            row["partners"].add((r["partner"], r["partnerRole"].rsplit("#", 1)[-1]))
-    rank = {r: i for i, r in enumerate(ROLES)}
-
-    def label(iri: str) -> str:
-        return model.agencies.get(iri, {}).get("name", iri)
-
-    out = []
-    for row in grouped.values():
-        clauses = sorted(row["clauses"].values(), key=lambda c: (c["span"][0] is None, c["span"][0] or 0))
-        first = clauses[0]
-        row.update(name_as_written=first["name_as_written"], clause=first["quote"], span=first["span"],
-                   name_span=first["name_span"], clauses=clauses)
-        row["partners"] = [{"agency": label(a), "iri": a, "role": pr}
-                           for a, pr in sorted(row["partners"], key=lambda p: (rank.get(p[1], 9), label(p[0]), p[0]))]
-        out.append(row)
-    return sorted(out, key=lambda r: (r["doc"], model.units[r["iri"]].order, rank[r["role"]]))
+            row["partners"].append([r["partner"], r["partnerRole"].rsplit("#", 1)[-1]])
+    for key, row in grouped.items():
+        row["clauses"] = list(clauses[key].values())
+    return sorted(grouped.values(), key=lambda r: (r["doc"], r["order"], _RANK[r["role"]]))
 
 
 def coassigned(kg, name: str) -> list[dict]:
@@ -218,13 +220,17 @@ def _coassigned(kg, agency: dict) -> list[dict]:
     model = kg.model()
     shared: dict[str, set] = defaultdict(set)
     roles: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for r in kg.select(f"""
-        SELECT DISTINCT ?unit ?other ?role WHERE {{ GRAPH ?g {{
-          ?unit prov:qualifiedAttribution ?a1 . ?a1 prov:agent <{agency['iri']}> .
-          ?unit prov:qualifiedAttribution ?a2 . ?a2 prov:agent ?other ; prov:hadRole ?role .
-          FILTER(?other != <{agency['iri']}>) }} }}"""):
-        shared[r["other"]].add(r["unit"])
-        roles[r["other"]][r["role"].rsplit("#", 1)[-1]].add(r["unit"])
+    if index_for(kg) is not None:  # every attribution the index holds: the agency's rows name the others
+        found = ((r["iri"], p["iri"], p["role"]) for _, r in _rows_of(kg, agency["iri"], ROLES) for p in r["partners"])
+    else:
+        found = ((r["unit"], r["other"], r["role"].rsplit("#", 1)[-1]) for r in kg.select(f"""
+            SELECT DISTINCT ?unit ?other ?role WHERE {{ GRAPH ?g {{
+              ?unit prov:qualifiedAttribution ?a1 . ?a1 prov:agent <{agency['iri']}> .
+              ?unit prov:qualifiedAttribution ?a2 . ?a2 prov:agent ?other ; prov:hadRole ?role .
+              FILTER(?other != <{agency['iri']}>) }} }}"""))
+    for unit, other, role in found:
+        shared[other].add(unit)
+        roles[other][role].add(unit)
     rows = [{"agency": model.agencies.get(a, {}).get("name", a), "iri": a, "shared_tasks": len(units),
              "roles": {role: len(roles[a][role]) for role in ROLES if roles[a].get(role)}}
             for a, units in shared.items()]

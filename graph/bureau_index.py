@@ -1,0 +1,275 @@
+"""Every agency's rows, worked out where each document is extracted and read back by agency.
+
+`policykg agency` and the My bureau view show, for one agency, a row per unit and role it
+carries, with the unit's place, its clauses and the other agencies there. At a thousand plans
+such an answer holds thousands of rows from every document; reading them back through the
+documents' outlines costs the corpus, not the answer. So the rows of a document are worked
+out once, from that document's own triples (`doc_rows`), in the worker that extracts it. A
+build keeps them per document under DATA/cache/rows/, each file named by the sha256 of the
+document's N-Quads: a file belongs to exactly the triples the store holds, whichever build
+wrote it. Per version they are merged into one SQLite file keyed by agency (`BureauIndex`),
+which a query reads in milliseconds. A document without its file (a store written by other
+means) gets it from its quads in the store the first time the index is made.
+
+Rows name agencies by IRI; names are the model's (`graph.model`), looked up when a row is
+shown (`shown`), since an agency's name comes from every document that names it. A backend
+without a cache folder (an endpoint) answers with SPARQL instead (`graph.views.agency`), into
+the same rows: `raw_row` and `shown` are the one shape both paths fill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from ontology import iris
+from ontology.namespaces import ELI, OA, PKG, PROV
+from ontology.terms import ROLES
+
+from . import model as M
+
+__all__ = ["BureauIndex", "clause_key", "doc_rows", "encode", "index_for", "raw_row", "shown", "write_rows"]
+
+_RANK = {r: i for i, r in enumerate(ROLES)}
+_KIND_RANK = {k: i for i, k in enumerate(M.KINDS)}
+_PREDICATES = {str(p): name for p, name in (
+    (PKG.text, "text"), (OA.hasBody, "body"), (OA.hasTarget, "target"), (PKG.extent, "extent"),
+    (ELI.type_subdivision, "type"), (ELI.number, "number"), (ELI.title, "title"), (ELI.is_part_of, "parent"),
+    (PROV.qualifiedAttribution, "attribution"), (PROV.agent, "agent"), (PROV.hadRole, "role"),
+    (PKG.asWritten, "written"), (PKG.clause, "clause"))}
+_SINGLE = {"text", "target", "extent", "type", "number", "title", "parent", "agent", "role", "written", "clause"}
+ROWS_FOLDER = "rows"  # under the cache folder: one file per document (`encode`), named by its N-Quads' sha256
+FORMAT = 1  # of the rows kept: a change to what `doc_rows` gives bumps it, and every file is made anew
+
+
+def raw_row(u: M.Unit, place: Mapping, role: str, agency: str) -> dict:
+    """Return the row of `agency` carrying `role` on unit `u`, before its clauses and partners are added."""
+    return {"task": u.rid, "iri": u.iri, "doc": u.doc, **place, "number": u.number, "kind": u.kind,
+            "title": u.title, "role": role, "agency": agency, "order": u.order, "partners": [], "clauses": []}
+
+
+def clause_key(c: Mapping) -> tuple:
+    """Sort a row's clauses: by where the clause starts, then where the name in it does (no span last)."""
+    span, name = c["span"], c["name_span"]
+    return (span[0] is None, span[0] or 0, name[0] is None, name[0] or 0, c["name_as_written"])
+
+
+def shown(model: M.Model, raw: Mapping) -> dict:
+    """Return a stored row as `agency_tasks` gives it: the document's title, year and issuer, partners named."""
+    d = model.docs[raw["doc"]]
+
+    def label(iri: str) -> str:
+        return model.agencies.get(iri, {}).get("name", iri)
+
+    clauses = sorted(raw["clauses"], key=clause_key)
+    first = clauses[0]
+    partners = sorted({(a, r) for a, r in raw["partners"]}, key=lambda p: (_RANK.get(p[1], 9), label(p[0]), p[0]))
+    return {"task": raw["task"], "iri": raw["iri"], "doc": raw["doc"], "doc_title": d["title"], "year": d.get("year"),
+            "issuer": d.get("issuer", ""), "part": raw["part"], "part_title": raw["part_title"],
+            "section": raw["section"], "section_title": raw["section_title"], "number": raw["number"],
+            "kind": raw["kind"], "title": raw["title"], "role": raw["role"],
+            "partners": [{"agency": label(a), "iri": a, "role": r} for a, r in partners],
+            "clauses": clauses, "name_as_written": first["name_as_written"], "clause": first["quote"],
+            "span": first["span"], "name_span": first["name_span"]}
+
+
+def doc_rows(doc_id: str, doc_iri: str, triples: Iterable[tuple[str, str, object]]) -> list[dict]:
+    """Return every agency's rows in one document from its triples (objects as plain values), in document order.
+
+    The same rows as the SPARQL path of `graph.views.agency` reads from the store: the
+    document's units as `graph.model` orders them, each attribution with its name as written
+    and its clause, the spans of both, and every other agency on the unit.
+    """
+    one: dict[str, dict[str, object]] = defaultdict(dict)
+    many: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    text = ""
+    for s, p, o in triples:
+        name = _PREDICATES.get(p)
+        if name is None:
+            continue
+        if name == "text":
+            text = str(o)
+        elif name == "body":
+            many["body"][str(o)].append(s)  # body -> annotations
+        elif name == "attribution":
+            many["attribution"][s].append(str(o))
+        elif name in _SINGLE:
+            one[name].setdefault(s, o)
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for body, annos in many["body"].items():
+        for a in annos:
+            found = iris.segment_span(str(one["target"].get(a, "")))
+            if found is not None:
+                spans[body].append(found)
+    for found in spans.values():
+        found.sort()
+
+    def span(body: str) -> list[int | None]:
+        return list(spans[body][0]) if spans.get(body) else [None, None]
+
+    found = []
+    for s, number in one["number"].items():
+        kind = M.KIND_OF_TYPE.get(str(one["type"].get(s)))
+        rid = M.record_id(s, doc_iri, doc_id) if kind is not None else None
+        if rid is None:
+            continue
+        parent = one["parent"].get(s)
+        parent = None if parent is None or str(parent) == doc_iri else str(parent)
+        head = spans[s][0] if spans.get(s) else (-1, -1)
+        extent = iris.segment_span(str(one["extent"].get(s, ""))) or head
+        found.append((extent[0], _KIND_RANK[kind], head[0], M.natural(rid), s, rid, kind, str(number),
+                      str(one["title"].get(s) or ""), parent, head))
+    found.sort(key=lambda x: x[:4])
+    units = {x[4]: M.Unit(x[4], x[5], doc_id, x[6], x[7], x[8], x[9], "", start=x[10][0], end=x[10][1], order=i)
+             for i, x in enumerate(found)}
+    part_model = M.Model({}, units, {}, {}, {}, {})
+    rows: list[dict] = []
+    for u in units.values():
+        atts = many["attribution"].get(u.iri, ())
+        everyone = {(str(one["agent"][a]), str(one["role"][a]).rsplit("#", 1)[-1])
+                    for a in atts if a in one["agent"] and a in one["role"]}
+        by_role: dict[tuple[str, str], dict] = {}
+        for a in sorted(set(atts)):
+            if not all(a in one[k] for k in ("agent", "role", "written", "clause")):
+                continue
+            agency, role = str(one["agent"][a]), str(one["role"][a]).rsplit("#", 1)[-1]
+            row = by_role.get((agency, role))
+            if row is None:
+                row = by_role[(agency, role)] = raw_row(u, M.unit_place(part_model, u), role, agency)
+                row["partners"] = sorted([x, r] for x, r in everyone if x != agency)
+            clause_span = span(str(one["clause"][a]))
+            row["clauses"].append({"quote": None if clause_span[0] is None else text[clause_span[0]:clause_span[1]],
+                                   "span": clause_span, "name_as_written": str(one["written"][a]),
+                                   "name_span": span(a)})
+        for key in sorted(by_role, key=lambda k: (_RANK.get(k[1], 9), k[0])):
+            row = by_role[key]
+            row["clauses"].sort(key=clause_key)
+            rows.append(row)
+    return rows
+
+
+def encode(rows: Sequence[Mapping]) -> bytes:
+    """Return a document's rows as the bytes a worker hands back and a build keeps, one line per row.
+
+    A line is the agency's IRI, the role, the document, the unit's rank in it and the row as
+    compact JSON, tab-separated: the index is made from them without parsing a row.
+    """
+    return "".join(f"{r['agency']}\t{r['role']}\t{r['doc']}\t{r['order']}\t"
+                   f"{json.dumps(r, ensure_ascii=False, separators=(',', ':'))}\n" for r in rows).encode("utf-8")
+
+
+def _lines(data: bytes) -> list[tuple[str, str, str, int, int, str]]:
+    out = []
+    for line in data.decode("utf-8").splitlines():
+        agency, role, doc, order, row = line.split("\t", 4)
+        out.append((agency, role, doc, int(order), _RANK.get(role, 9), row))
+    return out
+
+
+def rows_folder(cache_dir: Path) -> Path:
+    return cache_dir / ROWS_FOLDER
+
+
+def write_rows(cache_dir: Path, digest: str, data: bytes) -> None:
+    """Keep a document's rows, named by the sha256 of its N-Quads; a read-only cache folder keeps nothing."""
+    folder = rows_folder(cache_dir)
+    path = folder / f"{digest}-{FORMAT}.rows"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+class BureauIndex:
+    """One version's rows of every agency, as `agency_tasks` shows them, in SQLite: read by agency IRI."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    def rows(self, model: M.Model, agency: str, roles: Sequence[str] = ROLES) -> list[tuple[tuple, dict]]:
+        """Return the rows of `agency` with any of `roles`, shown (`shown`), each with its key
+        (document, unit order, role rank)."""
+        marks = ",".join("?" * len(roles))
+        found = self._db.execute(f"SELECT doc, ord, rank, row FROM rows WHERE agency = ? AND role IN ({marks}) "
+                                 "ORDER BY doc, ord, rank", (agency, *roles)).fetchall()
+        rows = json.loads("[" + ",".join(r[3] for r in found) + "]")  # one parse for thousands of rows
+        return [((d, o, k), shown(model, row)) for (d, o, k, _), row in zip(found, rows)]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _make(path: Path, docs: Iterable[bytes]) -> None:
+    """Write the index of a version from every document's rows (`encode`), into a new file swapped in whole."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE rows (agency TEXT, role TEXT, doc TEXT, ord INTEGER, rank INTEGER, row TEXT)")
+        for data in docs:
+            db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", _lines(data))
+        db.execute("CREATE INDEX by_agency ON rows (agency, doc, ord, rank)")
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, path)
+
+
+def index_for(kg) -> BureauIndex | None:
+    """Return the index of the version `kg` holds, made now if missing; None without a cache folder."""
+    folder = kg.backend.cache_dir
+    if folder is None:
+        return None
+    version = kg.version()
+    return kg.memo("bureau-index", lambda: _open_or_make(kg, folder, version))
+
+
+def _open_or_make(kg, folder: Path, version: str) -> BureauIndex | None:
+    path = folder / f"bureau{FORMAT}-{version}.sqlite"
+    if not path.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _make(path, _every_document(kg, folder))
+        except (OSError, sqlite3.Error):
+            return None  # a read-only data folder: the SPARQL path answers
+        for old in folder.glob("bureau*-*.sqlite"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    return BureauIndex(path)
+
+
+def _every_document(kg, folder: Path) -> Iterable[bytes]:
+    """Yield each document's rows (`encode`): from its file, or worked out from its quads (and kept) where there is none."""
+    from .store import MANIFEST_QUERY
+
+    model = kg.model()
+    digests = {r["id"]: r["digest"] for r in kg.select(MANIFEST_QUERY)}
+    keep = set()
+    for doc_id in sorted(model.docs):
+        d = model.docs[doc_id]
+        digest = digests.get(doc_id)
+        path = rows_folder(folder) / f"{digest}-{FORMAT}.rows"
+        keep.add(path.name)
+        try:
+            yield path.read_bytes()
+            continue
+        except OSError:
+            pass
+        data = encode(doc_rows(doc_id, d["iri"], ((q.subject.value, q.predicate.value, q.object.value)
+                                                  for q in kg.quads([d["graph"]]))))
+        if digest:
+            write_rows(folder, digest, data)
+        yield data
+    for old in rows_folder(folder).glob("*.rows"):  # the files of documents no longer stored
+        if old.name not in keep:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,95 @@
+"""Every agency's rows kept at build time (graph.bureau_index): the same rows SPARQL reads, by agency."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph import bureau_index as B
+from graph.query import build, open_kg
+from graph.views import agency as A
+from ontology.terms import ROLES
+
+ROOT = Path(__file__).resolve().parent.parent
+GENRE = ROOT / "tests" / "fixtures" / "genre"
+ROLE_SETS = (ROLES, ("lead",), ("cooperate", "lead"))
+
+
+@pytest.fixture(scope="module")
+def genre_data(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("bureau") / "data"
+    build([GENRE], data)
+    return data
+
+
+def every_agency_both_ways(data: Path) -> tuple[int, list]:
+    """Return how many rows the index gives for every agency and role set, and where SPARQL differs."""
+    with open_kg(data, corpus=None) as kg:
+        model = kg.model()
+        index = B.index_for(kg)
+        assert index is not None
+        rows, differ = 0, []
+        for agency in sorted(model.agencies):
+            for roles in ROLE_SETS:
+                kept = [row for _, row in index.rows(model, agency, roles)]
+                read = [B.shown(model, r) for r in A._sparql_rows(kg, agency, roles)]
+                rows += len(kept)
+                if kept != read:
+                    differ.append((agency, roles))
+        return rows, differ
+
+
+def test_a_build_keeps_each_documents_rows_and_the_index(genre_data):
+    cache = genre_data / "cache"
+    files = sorted((cache / B.ROWS_FOLDER).glob("*.rows"))
+    with open_kg(genre_data, corpus=None) as kg:
+        assert len(files) == len(kg.model().docs) > 20
+        assert list(cache.glob(f"bureau{B.FORMAT}-{kg.version()}.sqlite"))
+
+
+def test_kept_rows_are_the_rows_sparql_reads_for_every_agency(genre_data):
+    rows, differ = every_agency_both_ways(genre_data)
+    assert rows > 500
+    assert differ == []
+
+
+def test_a_store_without_the_files_gets_them_from_its_quads(genre_data, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(genre_data, data)
+    shutil.rmtree(data / "cache")
+    rows, differ = every_agency_both_ways(data)
+    assert rows > 500 and differ == []
+    assert sorted(p.name for p in (data / "cache" / B.ROWS_FOLDER).glob("*.rows")) == \
+        sorted(p.name for p in (genre_data / "cache" / B.ROWS_FOLDER).glob("*.rows"))
+
+
+def test_agency_tasks_answer_the_same_from_an_endpoint_shaped_backend(genre_data, monkeypatch):
+    with open_kg(genre_data, corpus=None) as kg:
+        name = max(A.agency_counts(kg), key=lambda a: a["total"])["iri"]
+        kept = kg.agency_tasks(name, predecessors=True)
+        partners = A.coassigned(kg, name)
+    monkeypatch.setattr(A, "index_for", lambda kg: None)  # what a backend without a cache folder does
+    with open_kg(genre_data, corpus=None) as kg:
+        assert kg.agency_tasks(name, predecessors=True) == kept
+        assert A.coassigned(kg, name) == partners
+    assert len(kept) > 3 and partners
+
+
+def test_a_removed_document_takes_its_rows_along(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GENRE, corpus)
+    data = tmp_path / "data"
+    build([corpus], data)
+    before = set((data / "cache" / B.ROWS_FOLDER).glob("*.rows"))
+    gone = sorted(p for p in corpus.iterdir() if p.suffix == ".txt")[0]
+    gone.unlink()
+    build([corpus], data)
+    after = set((data / "cache" / B.ROWS_FOLDER).glob("*.rows"))
+    assert len(after) == len(before) - 1 and after < before
+    with open_kg(data, corpus=None) as kg:
+        docs = set(kg.model().docs)
+        shown = {r["doc"] for a in A.agency_counts(kg) for r in kg.agency_tasks(a["iri"])}
+        assert shown and shown <= docs and len(docs) == len(before) - 1
+        assert len(list((data / "cache").glob("bureau*.sqlite"))) == 1
