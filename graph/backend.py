@@ -34,7 +34,7 @@ from .sparql import PROLOGUE, SPARQL_PREFIXES, SparqlResult, collect, py_value, 
     with_prefixes
 from .store import GraphStore, one_line
 
-__all__ = ["Backend", "EmbeddedBackend", "Reader", "RemoteBackend", "data_path", "open_backend"]
+__all__ = ["Backend", "EmbeddedBackend", "Reader", "RemoteBackend", "cached", "data_path", "file_key", "open_backend"]
 
 _ONTOLOGY = str(PKG_ONTOLOGY)
 
@@ -318,6 +318,11 @@ def cached(backend: Backend, name: str, version: str, make: Callable[[], object]
     except OSError:
         pass  # a read-only data folder: compute each time
     return value
+
+
+def file_key(name: str) -> str:
+    """Return a short digest of `name` that is safe in a file name (a cache entry per document id)."""
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
 def project_network(backend: Backend, reader: Reader):

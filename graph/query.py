@@ -28,7 +28,6 @@ model, the network) per version.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -39,7 +38,7 @@ from ontology import iris
 from ontology.terms import ROLE_ZH, ROLES
 
 from . import model as M
-from .backend import Backend, cached, data_path, open_backend, project_network
+from .backend import Backend, cached, data_path, file_key, open_backend, project_network
 from .build import BuildReport, Progress, build, is_stale, source_digest
 from .errors import (BuildError, BuildInterrupted, NotFound, QueryError, QueryTimeout, SparqlError, StoreLocked,
                      UnknownAgency)
@@ -191,9 +190,8 @@ class KG:
 
         doc = M.find_doc(self.model(), doc_id)
         self.version()
-        key = hashlib.sha256(doc["id"].encode()).hexdigest()[:16]  # a file name whatever the id
         return self.memo(f"network:{doc['id']}", lambda: self.cached(
-            f"docnet{key}",
+            f"docnet{file_key(doc['id'])}",
             lambda: nw.project(QuadRows(self._reader.quads([doc["graph"], str(iris.gazetteer_graph_iri())])))))
 
     def text(self, doc_id: str) -> str:
