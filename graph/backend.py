@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-from ontology.namespaces import PKG_ONTOLOGY
+from ontology.prefixes import PKG_ONTOLOGY_IRI
 
 from . import store as gstore
 from .errors import SparqlError, StoreError
@@ -36,7 +36,7 @@ from .store import GraphStore, one_line
 
 __all__ = ["Backend", "EmbeddedBackend", "Reader", "RemoteBackend", "cached", "data_path", "file_key", "open_backend"]
 
-_ONTOLOGY = str(PKG_ONTOLOGY)
+_ONTOLOGY = PKG_ONTOLOGY_IRI
 
 
 def data_path(data_dir: str | os.PathLike[str] | None = None) -> Path:

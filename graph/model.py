@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 from extract.gazetteer import Resolver
 from ontology import iris
-from ontology.namespaces import PKG_ONTOLOGY
+from ontology.prefixes import PKG_ONTOLOGY_IRI
 
 from .errors import NotFound
 
@@ -38,7 +38,7 @@ __all__ = ["KINDS", "Model", "Unit", "find_doc", "find_unit", "fold", "load", "n
 
 KINDS = ("part", "section", "task", "measure", "box")
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
-_TYPE_KIND = {f"{PKG_ONTOLOGY}#{k}Type": k for k in KINDS}
+_TYPE_KIND = {f"{PKG_ONTOLOGY_IRI}#{k}Type": k for k in KINDS}
 
 Select = Callable[[str], list[dict]]
 
