@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from extract.gazetteer import Resolver
 from ontology import iris
 from ontology.prefixes import PKG_ONTOLOGY_IRI
 
@@ -76,6 +75,8 @@ class Model:
 
 def fold(name: str) -> str:
     """Return the key two spellings of one agency name share."""
+    from extract.gazetteer import Resolver  # here: a view that folds no name need not load the gazetteer
+
     return "".join(Resolver.key(name).split())
 
 
