@@ -132,19 +132,19 @@ def _doc_citations(kg, doc_id: str) -> list[dict]:
 
 
 def _cited_works(kg) -> list[tuple[str, str]]:
-    """Return every cited work of the store with its title, (IRI, title) sorted.
+    """Return every cited work of the store with its title, (IRI, title) sorted; per version.
 
-    A corpus cites few distinct works (one IRI per title, shared by every plan citing it), so
-    this is a short list; it is kept per store version (`KG.cached`: a file under DATA/cache
-    named by the version) and in the process (`KG.memo`).
+    A corpus cites few distinct works (one IRI per title, shared by every plan citing it): the
+    works are found first, then their titles, which is quick at any size (sorting in the query,
+    or joining the titles graph by graph, is not).
     """
 
     def make():
-        return [(r["work"], r["title"]) for r in kg.select("""
-            SELECT DISTINCT ?work ?title WHERE { GRAPH ?g { ?s eli:cites ?work . ?work eli:title ?title } }
-            ORDER BY ?work ?title""")]
+        return sorted({(r["work"], r["title"]) for r in kg.select("""
+            SELECT DISTINCT ?work ?title WHERE {
+              { SELECT DISTINCT ?work WHERE { GRAPH ?g { ?s eli:cites ?work } } } GRAPH ?h { ?work eli:title ?title } }""")})
 
-    return kg.memo("cites/works", lambda: kg.cached("cited-works", make))
+    return kg.memo("cites/works", make)
 
 
 def cites(kg, doc: str) -> list[dict]:
