@@ -114,7 +114,8 @@ def _doc_citations(kg, doc_id: str) -> list[dict]:
         graph = model.docs[doc_id]["graph"]
         pairs: dict[str, dict] = {}
         for r in kg.select(f"""
-            SELECT DISTINCT ?s ?work ?title WHERE {{ GRAPH <{graph}> {{ ?s eli:cites ?work . ?work eli:title ?title }} }}"""):
+            SELECT DISTINCT ?s ?work ?title WHERE {{ GRAPH <{graph}> {{
+              ?s eli:cites ?work . ?work eli:title ?title }} }}"""):
             p = pairs.setdefault(r["work"], {"doc": doc_id, "title": r["title"], "work": r["work"], "units": set()})
             unit = model.units.get(r["s"])
             if unit is not None:
@@ -142,7 +143,8 @@ def _cited_works(kg) -> list[tuple[str, str]]:
     def make():
         return sorted({(r["work"], r["title"]) for r in kg.select("""
             SELECT DISTINCT ?work ?title WHERE {
-              { SELECT DISTINCT ?work WHERE { GRAPH ?g { ?s eli:cites ?work } } } GRAPH ?h { ?work eli:title ?title } }""")})
+              { SELECT DISTINCT ?work WHERE { GRAPH ?g { ?s eli:cites ?work } } }
+              GRAPH ?h { ?work eli:title ?title } }""")})
 
     return kg.memo("cites/works", make)
 
@@ -177,8 +179,9 @@ def cited_by(kg, doc: str) -> list[dict]:
     if not works:
         return []
     graph_doc = {m["graph"]: m["id"] for m in model.docs.values()}
+    values = " ".join(f"<{w}>" for w in works)
     citing = sorted({graph_doc[r["g"]] for r in kg.select(f"""
-        SELECT DISTINCT ?g WHERE {{ VALUES ?work {{ {" ".join(f"<{w}>" for w in works)} }} GRAPH ?g {{ ?s eli:cites ?work }} }}""")
+        SELECT DISTINCT ?g WHERE {{ VALUES ?work {{ {values} }} GRAPH ?g {{ ?s eli:cites ?work }} }}""")
         if r["g"] in graph_doc})
     return [{"doc": p["doc"], "doc_title": model.docs[p["doc"]]["title"], "title": p["title"], "work": p["work"],
              "units": list(p["units"])}

@@ -15,7 +15,8 @@ def connected(kg, task_id: str) -> list[dict]:
     (its `DEFAULT_K` strongest, at least `default_min_weight("tasks")`):
     [{task, iri, title, number, reasons, kinds, weight}], strongest first."""
     u = find_unit(kg.model(), task_id, ("task", "measure"))
-    return [dict(r, reasons=list(r["reasons"]), kinds=list(r["kinds"])) for r in doc_connections(kg, u.doc).get(u.iri, ())]
+    rows = doc_connections(kg, u.doc).get(u.iri, ())
+    return [dict(r, reasons=list(r["reasons"]), kinds=list(r["kinds"])) for r in rows]  # the caller's own copies
 
 
 def doc_connections(kg, doc_id: str) -> dict[str, list[dict]]:
