@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-from ontology.namespaces import PKG_ONTOLOGY
+from ontology.prefixes import PKG_ONTOLOGY_IRI
 
 from . import store as gstore
 from .errors import SparqlError, StoreError
@@ -34,9 +34,9 @@ from .sparql import PROLOGUE, SPARQL_PREFIXES, SparqlResult, collect, py_value, 
     with_prefixes
 from .store import GraphStore, one_line
 
-__all__ = ["Backend", "EmbeddedBackend", "Reader", "RemoteBackend", "data_path", "open_backend"]
+__all__ = ["Backend", "EmbeddedBackend", "Reader", "RemoteBackend", "cached", "data_path", "file_key", "open_backend"]
 
-_ONTOLOGY = str(PKG_ONTOLOGY)
+_ONTOLOGY = PKG_ONTOLOGY_IRI
 
 
 def data_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -161,11 +161,16 @@ class EmbeddedReader:
 
     def quads(self, graphs: Iterable[str] | None = None, *, ontology: bool = False) -> list[ox.Quad]:
         store = self._reader.store
-        if graphs is not None:  # read only those graphs: one document's quads cost that document
-            return [q for g in sorted(set(graphs)) if _keep(g, {g}, ontology)
-                    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
-        return [q for q in store.quads_for_pattern(None, None, None, None)
-                if isinstance(q.graph_name, ox.NamedNode) and _keep(q.graph_name.value, None, ontology)]
+        if graphs is None:
+            return [q for q in store.quads_for_pattern(None, None, None, None)
+                    if isinstance(q.graph_name, ox.NamedNode) and _keep(q.graph_name.value, None, ontology)]
+        # Only the graphs asked for, each read by its own index range (what one document costs, not
+        # the store); in the order a scan of the whole store meets them (that of `named_graphs`), so
+        # the quads come exactly as that scan filtered would give them.
+        wanted = set(graphs)
+        return [q for g in store.named_graphs()
+                if isinstance(g, ox.NamedNode) and _keep(g.value, wanted, ontology)
+                for q in store.quads_for_pattern(None, None, None, g)]
 
     def sparql(self, text: str, limit: int | None, timeout: float | None) -> SparqlResult:
         if timeout:
@@ -313,6 +318,11 @@ def cached(backend: Backend, name: str, version: str, make: Callable[[], object]
     except OSError:
         pass  # a read-only data folder: compute each time
     return value
+
+
+def file_key(name: str) -> str:
+    """Return a short digest of `name` that is safe in a file name (a cache entry per document id)."""
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
 def project_network(backend: Backend, reader: Reader):

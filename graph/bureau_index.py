@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ontology import iris
-from ontology.namespaces import ELI, OA, PKG, PROV
+from ontology.prefixes import NAMESPACES as NS
 from ontology.terms import ROLES
 
 from . import model as M
@@ -36,11 +36,11 @@ __all__ = ["BureauIndex", "clause_key", "doc_rows", "encode", "index_for", "raw_
 
 _RANK = {r: i for i, r in enumerate(ROLES)}
 _KIND_RANK = {k: i for i, k in enumerate(M.KINDS)}
-_PREDICATES = {str(p): name for p, name in (
-    (PKG.text, "text"), (OA.hasBody, "body"), (OA.hasTarget, "target"), (PKG.extent, "extent"),
-    (ELI.type_subdivision, "type"), (ELI.number, "number"), (ELI.title, "title"), (ELI.is_part_of, "parent"),
-    (PROV.qualifiedAttribution, "attribution"), (PROV.agent, "agent"), (PROV.hadRole, "role"),
-    (PKG.asWritten, "written"), (PKG.clause, "clause"))}
+_PREDICATES = {NS[prefix] + local: name for prefix, local, name in (
+    ("pkg", "text", "text"), ("oa", "hasBody", "body"), ("oa", "hasTarget", "target"), ("pkg", "extent", "extent"),
+    ("eli", "type_subdivision", "type"), ("eli", "number", "number"), ("eli", "title", "title"),
+    ("eli", "is_part_of", "parent"), ("prov", "qualifiedAttribution", "attribution"), ("prov", "agent", "agent"),
+    ("prov", "hadRole", "role"), ("pkg", "asWritten", "written"), ("pkg", "clause", "clause"))}
 _SINGLE = {"text", "target", "extent", "type", "number", "title", "parent", "agent", "role", "written", "clause"}
 ROWS_FOLDER = "rows"  # under the cache folder: one file per document (`encode`), named by its N-Quads' sha256
 FORMAT = 1  # of the rows kept: a change to what `doc_rows` gives bumps it, and every file is made anew

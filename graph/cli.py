@@ -12,7 +12,7 @@ import os
 import sys
 
 from extract import tables
-from extract.serialize import ROLE_ZH
+from ontology.terms import ROLE_ZH
 from ontology.errors import PolicyKGError
 
 EPILOG = """examples:

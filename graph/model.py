@@ -27,9 +27,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from extract.gazetteer import Resolver
 from ontology import iris
-from ontology.namespaces import PKG_ONTOLOGY
+from ontology.prefixes import PKG_ONTOLOGY_IRI
 
 from .errors import NotFound
 
@@ -38,7 +37,7 @@ __all__ = ["KINDS", "KIND_OF_TYPE", "Model", "Unit", "find_doc", "find_unit", "f
 
 KINDS = ("part", "section", "task", "measure", "box")
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
-KIND_OF_TYPE = {f"{PKG_ONTOLOGY}#{k}Type": k for k in KINDS}  # eli:type_subdivision -> kind
+KIND_OF_TYPE = {f"{PKG_ONTOLOGY_IRI}#{k}Type": k for k in KINDS}  # eli:type_subdivision -> kind
 
 Select = Callable[[str], list[dict]]
 
@@ -76,6 +75,8 @@ class Model:
 
 def fold(name: str) -> str:
     """Return the key two spellings of one agency name share."""
+    from extract.gazetteer import Resolver  # here: a view that folds no name need not load the gazetteer
+
     return "".join(Resolver.key(name).split())
 
 

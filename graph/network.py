@@ -28,7 +28,6 @@ from itertools import combinations
 from urllib.parse import unquote
 
 import networkx as nx
-import numpy as np
 from rdflib import Literal
 
 from extract.tables import to_csv as _csv  # the one writer of cells: formula guard included
@@ -770,6 +769,8 @@ def layout(H: nx.Graph, seed: int = 42, iterations: int = 50) -> dict:
     Fruchterman-Reingold loop of ``nx.spring_layout`` on a dense matrix: networkx switches to
     a sparse solver at 500 nodes that takes seconds, where this takes a quarter of one.
     """
+    import numpy as np  # here, not at the top: only a layout needs it, and it takes longer to import than networkx
+
     nodes = sorted(H.nodes, key=str)
     n = len(nodes)
     if n == 0:
@@ -786,6 +787,8 @@ def layout(H: nx.Graph, seed: int = 42, iterations: int = 50) -> dict:
 
 
 def _fruchterman_reingold(adjacency, rng, iterations: int, threshold: float = 1e-4):
+    import numpy as np
+
     n = len(adjacency)
     pos = rng.rand(n, 2)
     k = np.sqrt(1.0 / n)  # the ideal distance between neighbours

@@ -28,7 +28,7 @@ model, the network) per version.
 
 from __future__ import annotations
 
-import hashlib
+import importlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -39,19 +39,49 @@ from ontology import iris
 from ontology.terms import ROLE_ZH, ROLES
 
 from . import model as M
-from .backend import Backend, cached, data_path, open_backend, project_network
+from .backend import Backend, cached, data_path, file_key, open_backend, project_network
 from .build import BuildReport, Progress, build, is_stale, source_digest
 from .errors import (BuildError, BuildInterrupted, NotFound, QueryError, QueryTimeout, SparqlError, StoreLocked,
                      UnknownAgency)
 from .model import KINDS
 from .sparql import SparqlResult, bind, canned_query, list_queries, with_prefixes
-from .views import agency as agency_view
-from .views import export as export_view
-from .views import network as network_view
-from .views import outline as outline_view
-from .views import search as search_view
-from .views import sparql as sparql_view
-from .views import task as task_view
+
+
+class _View:
+    """A `KG` method that is a function of a `graph.views` module, imported when first called."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module, self._name, self._fn = module, name, None
+
+    def __get__(self, kg, owner=None):
+        if self._fn is None:
+            self._fn = getattr(importlib.import_module(f"{__package__}.views.{self._module}"), self._name)
+        return self._fn if kg is None else self._fn.__get__(kg, owner)
+
+
+class _Views:
+    """A module of `graph.views` as `KG` names it: ``task = task_view.task`` makes a `_View`, importing nothing.
+
+    A command thus imports the views it asks (and what they import: the search index, the
+    gazetteer) and no others.
+    """
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> _View:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _View(self._module, name)
+
+
+agency_view = _Views("agency")
+export_view = _Views("export")
+network_view = _Views("network")
+outline_view = _Views("outline")
+search_view = _Views("search")
+sparql_view = _Views("sparql")
+task_view = _Views("task")
 
 __all__ = [
     "AppSettings", "ROLE_ZH", "BuildError", "BuildInterrupted", "BuildReport", "KG", "KINDS", "NotFound", "QueryError",
@@ -191,9 +221,8 @@ class KG:
 
         doc = M.find_doc(self.model(), doc_id)
         self.version()
-        key = hashlib.sha256(doc["id"].encode()).hexdigest()[:16]  # a file name whatever the id
         return self.memo(f"network:{doc['id']}", lambda: self.cached(
-            f"docnet{key}",
+            f"docnet{file_key(doc['id'])}",
             lambda: nw.project(QuadRows(self._reader.quads([doc["graph"], str(iris.gazetteer_graph_iri())])))))
 
     def text(self, doc_id: str) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ontology.namespaces import PREFIXES
+from ontology.prefixes import NAMESPACES
 
 from . import store as gstore
 from .errors import NotFound, QueryError, QueryTimeout, SparqlError, StoreError
@@ -53,7 +53,7 @@ __all__ = [
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # The project's prefixes, and rdf/rdfs, need no declaration in a query.
-SPARQL_PREFIXES = {**{p: str(ns) for p, ns in PREFIXES.items()},
+SPARQL_PREFIXES = {**NAMESPACES,
                    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
                    "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in SPARQL_PREFIXES.items())
@@ -171,6 +171,8 @@ class QuadRows:
 
 def quads_to_graph(quads: Iterable[ox.Quad]):
     from rdflib import Graph
+
+    from ontology.namespaces import PREFIXES
 
     g = Graph()
     for prefix, ns in PREFIXES.items():

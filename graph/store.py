@@ -51,6 +51,8 @@ from typing import TYPE_CHECKING, Union
 
 import pyoxigraph as ox
 
+from ontology.prefixes import PKG_ONTOLOGY_IRI
+
 from .errors import SparqlError, StoreError, StoreLocked  # noqa: F401 - re-exported
 from .formats import RDF_FORMATS  # every RDF format name and alias → pyoxigraph.RdfFormat
 
@@ -89,8 +91,7 @@ __all__ = [
 ]
 
 MANIFEST_GRAPH = "urn:policykg:manifest"
-# Same IRI as ontology.namespaces.PKG_ONTOLOGY; repeated so that this module loads without rdflib.
-ONTOLOGY_GRAPH = "https://w3id.org/policykg/ontology"
+ONTOLOGY_GRAPH = PKG_ONTOLOGY_IRI
 
 _M = MANIFEST_GRAPH + "#"
 _KIND, _DOC_ID, _SHA256, _DIGEST = (ox.NamedNode(_M + n) for n in ("kind", "docId", "sha256", "digest"))

@@ -3,7 +3,8 @@
 rdflib already ships closed ORG, PROV, SKOS, DCTERMS, DCAT and QB; they are re-exported
 here so that code imports every namespace from one place. ELI and the Web Annotation
 vocabulary are not in rdflib, and PKG is our own: its terms must match `vocab.ttl`
-(a test compares the two).
+(a test compares the two). The namespace IRIs themselves are plain strings in
+`ontology.prefixes`, for code that must not import rdflib.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from rdflib.namespace import (
     Namespace,
 )
 
+from .prefixes import NAMESPACES, PKG_ONTOLOGY_IRI
+
 __all__ = [
     "DCAT",
     "DCTERMS",
@@ -42,14 +45,14 @@ __all__ = [
     "XSD",
 ]
 
-PKG_ONTOLOGY = URIRef("https://w3id.org/policykg/ontology")
+PKG_ONTOLOGY = URIRef(PKG_ONTOLOGY_IRI)
 
 
 class ELI(DefinedNamespace):
     """European Legislation Identifier ontology (terms of ELI 1.5)."""
 
     _fail = True
-    _NS = Namespace("http://data.europa.eu/eli/ontology#")
+    _NS = Namespace(NAMESPACES["eli"])
 
     # classes
     AdministrativeArea: URIRef
@@ -158,7 +161,7 @@ class OA(DefinedNamespace):
     """W3C Web Annotation vocabulary."""
 
     _fail = True
-    _NS = Namespace("http://www.w3.org/ns/oa#")
+    _NS = Namespace(NAMESPACES["oa"])
 
     # classes
     Annotation: URIRef
@@ -236,7 +239,7 @@ class PKG(DefinedNamespace):
     """policykg's own terms, only where ELI, ORG, PROV, OA, QB, SKOS and DCTERMS lack one."""
 
     _fail = True
-    _NS = Namespace("https://w3id.org/policykg/ontology#")
+    _NS = Namespace(NAMESPACES["pkg"])
 
     # classes
     Clause: URIRef

@@ -101,6 +101,15 @@ TYPOS = [
 ]
 
 
+def test_plain_namespace_strings_match_the_rdflib_namespaces():
+    """ontology.prefixes (read without rdflib) says what ontology.namespaces binds, in the same order."""
+    from ontology.namespaces import PREFIXES
+    from ontology.prefixes import NAMESPACES, PKG_ONTOLOGY_IRI
+
+    assert list(NAMESPACES.items()) == [(p, str(ns)) for p, ns in PREFIXES.items()]
+    assert PKG_ONTOLOGY_IRI == str(PKG_ONTOLOGY)
+
+
 @pytest.mark.parametrize(("ns", "name"), TYPOS)
 def test_closed_namespace_raises_on_a_typo(ns, name):
     with pytest.raises(AttributeError):

@@ -62,7 +62,11 @@ def normalize_title(text: str, *, years: bool = True) -> str:
 
 
 def _index(kg) -> dict:
-    """Return, per store version: strict and loose title keys → doc ids, and every doc's titles."""
+    """Return, per store version: strict and loose title keys → doc ids, and every doc's titles.
+
+    Every title of the corpus (and every alias, a query over all documents): kept per store
+    version (`KG.cached`, a file under DATA/cache named by the version) and in the process.
+    """
 
     def make():
         model = kg.model()
@@ -82,7 +86,7 @@ def _index(kg) -> dict:
                     loose[normalize_title(name)].add(doc_id)
         return {"titles": titles, "strict": dict(strict), "loose": dict(loose)}
 
-    return kg.memo("cites/index", make)
+    return kg.memo("cites/index", lambda: kg.cached("cites-index", make))
 
 
 def resolve_citation(kg, title: str) -> str | None:
@@ -99,33 +103,50 @@ def resolve_citation(kg, title: str) -> str | None:
     return None
 
 
-def _citations(kg) -> list[dict]:
-    """Return every (citing doc, work) pair of the store in document order, with its units; per version."""
+def _doc_citations(kg, doc_id: str) -> list[dict]:
+    """Return the works one document cites, first cited first, each with its units; per version.
+
+    Reads that document's graph and units only: what a document cites costs what it holds.
+    """
 
     def make():
         model = kg.model()
-        graph_doc = {d["graph"]: d["id"] for d in model.docs.values()}
-        pairs: dict[tuple[str, str], dict] = {}
-        for r in kg.select("""
-            SELECT DISTINCT ?g ?s ?work ?title WHERE { GRAPH ?g { ?s eli:cites ?work . ?work eli:title ?title } }"""):
-            doc_id = graph_doc.get(r["g"])
-            if doc_id is None:
-                continue
-            p = pairs.setdefault((doc_id, r["work"]), {"doc": doc_id, "title": r["title"], "work": r["work"],
-                                                       "graph": r["g"], "units": set()})
+        graph = model.docs[doc_id]["graph"]
+        pairs: dict[str, dict] = {}
+        for r in kg.select(f"""
+            SELECT DISTINCT ?s ?work ?title WHERE {{ GRAPH <{graph}> {{
+              ?s eli:cites ?work . ?work eli:title ?title }} }}"""):
+            p = pairs.setdefault(r["work"], {"doc": doc_id, "title": r["title"], "work": r["work"], "units": set()})
             unit = model.units.get(r["s"])
             if unit is not None:
                 p["units"].add(unit.rid)
         out = []
         for p in pairs.values():
-            spans = [a for a, _ in evidence_spans(model, p["work"], p["graph"])]
+            spans = [a for a, _ in evidence_spans(model, p["work"], graph)]
             units = sorted(p["units"], key=lambda rid: model.by_rid[rid].order)
             first = min(spans) if spans else (model.by_rid[units[0]].start if units else 1 << 60)
             out.append({"doc": p["doc"], "title": p["title"], "work": p["work"], "units": units, "at": first})
-        out.sort(key=lambda p: (p["doc"], p["at"], p["title"]))
+        out.sort(key=lambda p: (p["at"], p["title"]))
         return out
 
-    return kg.memo("cites/pairs", make)
+    return kg.memo(f"cites/doc:{doc_id}", make)
+
+
+def _cited_works(kg) -> list[tuple[str, str]]:
+    """Return every cited work of the store with its title, (IRI, title) sorted; per version.
+
+    A corpus cites few distinct works (one IRI per title, shared by every plan citing it): the
+    works are found first, then their titles, which is quick at any size (sorting in the query,
+    or joining the titles graph by graph, is not).
+    """
+
+    def make():
+        return sorted({(r["work"], r["title"]) for r in kg.select("""
+            SELECT DISTINCT ?work ?title WHERE {
+              { SELECT DISTINCT ?work WHERE { GRAPH ?g { ?s eli:cites ?work } } }
+              GRAPH ?h { ?work eli:title ?title } }""")})
+
+    return kg.memo("cites/works", make)
 
 
 def cites(kg, doc: str) -> list[dict]:
@@ -138,9 +159,7 @@ def cites(kg, doc: str) -> list[dict]:
     model = kg.model()
     d = find_doc(model, doc)
     out = []
-    for p in _citations(kg):
-        if p["doc"] != d["id"]:
-            continue
+    for p in _doc_citations(kg, d["id"]):
         resolved = resolve_citation(kg, p["title"])
         out.append({"title": p["title"], "work": p["work"], "resolved": resolved,
                     "resolved_title": model.docs[resolved]["title"] if resolved else None, "units": list(p["units"])})
@@ -152,13 +171,22 @@ def cited_by(kg, doc: str) -> list[dict]:
 
     One row per citing document and title as written, by document id then first citation:
     doc, doc_title, title (as written), work (its IRI), units (record ids). NotFound for an
-    unknown document.
+    unknown document. Only the documents citing a work that names it are read.
     """
     model = kg.model()
     d = find_doc(model, doc)
+    works = [w for w, title in _cited_works(kg) if resolve_citation(kg, title) == d["id"]]
+    if not works:
+        return []
+    graph_doc = {m["graph"]: m["id"] for m in model.docs.values()}
+    values = " ".join(f"<{w}>" for w in works)
+    citing = sorted({graph_doc[r["g"]] for r in kg.select(f"""
+        SELECT DISTINCT ?g WHERE {{ VALUES ?work {{ {values} }} GRAPH ?g {{ ?s eli:cites ?work }} }}""")
+        if r["g"] in graph_doc})
     return [{"doc": p["doc"], "doc_title": model.docs[p["doc"]]["title"], "title": p["title"], "work": p["work"],
              "units": list(p["units"])}
-            for p in _citations(kg) if resolve_citation(kg, p["title"]) == d["id"]]
+            for citing_doc in citing for p in _doc_citations(kg, citing_doc)
+            if resolve_citation(kg, p["title"]) == d["id"]]
 
 
 def reference_links(kg, references: list[dict]) -> list[dict]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import pyoxigraph as ox
 
 from ontology import iris
-from ontology.namespaces import PKG_ONTOLOGY, PREFIXES
+from ontology.prefixes import PKG_ONTOLOGY_IRI
 
 from .. import store as gstore
 from ..errors import NotFound, QueryError, UnknownAgency
@@ -86,7 +86,7 @@ def _linking(kg, nodes: set[str]) -> set[str]:
     skip = " ".join(f"<{p}>" for p in sorted(_HUBS | _NOT_LINKS))
     rows = kg.select(f"""
         SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ VALUES ?o {{ {values} }} ?s ?p ?o FILTER(?p NOT IN ({skip.replace('> <', '>, <')})) }}
-          FILTER(?g != <{gstore.MANIFEST_GRAPH}> && ?g != <{PKG_ONTOLOGY}>) }}""")
+          FILTER(?g != <{gstore.MANIFEST_GRAPH}> && ?g != <{PKG_ONTOLOGY_IRI}>) }}""")
     return {r["s"] for r in rows if isinstance(r["s"], str) and _expandable(r["s"])}
 
 
@@ -110,7 +110,7 @@ def _describe(kg, nodes: set[str], evidence: Callable[[str], bool] = lambda n: T
               UNION
               {{ VALUES ?o {{ {with_evidence} }} ?s <http://www.w3.org/ns/oa#hasBody> ?o
                  BIND(<http://www.w3.org/ns/oa#hasBody> AS ?p) }}
-            }} FILTER(?g != <{gstore.MANIFEST_GRAPH}> && ?g != <{PKG_ONTOLOGY}>) }}""")
+            }} FILTER(?g != <{gstore.MANIFEST_GRAPH}> && ?g != <{PKG_ONTOLOGY_IRI}>) }}""")
         for s, p, o, g in result.rows:
             out.add(ox.Quad(s, p, o, g))
             for term in (s, o):
@@ -161,6 +161,8 @@ def subgraph(kg, *, agency=None, task=None, section=None, doc=None, depth: int =
     """Return the selected subgraph as an rdflib Dataset (graph names kept); None selects everything."""
     kg.version()
     from rdflib import Dataset, URIRef
+
+    from ontology.namespaces import PREFIXES
 
     quads = _subgraph_quads(kg, agency=agency, task=task, section=section, doc=doc, depth=depth)
     if quads is None:
@@ -222,7 +224,7 @@ def export(kg, fmt: str, *, agency=None, task=None, section=None, doc=None, dept
 def _expandable(iri: str) -> bool:
     """Tell whether a neighbourhood may grow through a resource: data, not vocabulary or plumbing."""
     base = iris.base_iri()
-    return (iri.startswith(base) and not iri.startswith(str(PKG_ONTOLOGY))
+    return (iri.startswith(base) and not iri.startswith(PKG_ONTOLOGY_IRI)
             and not any(part in iri for part in ("/annotation/", "/attribution/", "/clause/"))
             and not iri.endswith(("/text", "/source", "/extraction", "/graph"))
             and not iri.startswith(f"{base}software/"))

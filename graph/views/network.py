@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ontology.terms import ROLES
 
+from ..backend import file_key
 from ..model import find_unit
 
 
@@ -13,19 +14,30 @@ def connected(kg, task_id: str) -> list[dict]:
     """Return a unit's links in the task-connection network as the Network view draws it by default
     (its `DEFAULT_K` strongest, at least `default_min_weight("tasks")`):
     [{task, iri, title, number, reasons, kinds, weight}], strongest first."""
-    kg.version()
-    from .. import network as nw
-
     u = find_unit(kg.model(), task_id, ("task", "measure"))
-    G = kg.doc_network(u.doc)  # a task's connections are within its plan: cost follows the one plan
-    if u.iri not in G:
-        return []
-    T = kg.memo(f"task-connections:{u.doc}",
-                lambda: nw.task_connections(G, min_weight=default_min_weight("tasks"), k=DEFAULT_K))
-    rows = nw.connected_tasks(G, u.iri, T=T)
-    return [{"task": r.get("rid") or r["task"], "iri": r["task"], "title": r.get("label") or "",
-             "number": r.get("number"), "reasons": list(r["reasons"]), "kinds": list(r.get("kinds", ())),
-             "weight": r["weight"]} for r in rows]
+    rows = doc_connections(kg, u.doc).get(u.iri, ())
+    return [dict(r, reasons=list(r["reasons"]), kinds=list(r["kinds"])) for r in rows]  # the caller's own copies
+
+
+def doc_connections(kg, doc_id: str) -> dict[str, list[dict]]:
+    """Return the `connected` rows of every task and measure of one document, by unit IRI (do not edit them).
+
+    A task's connections are within its plan, so this costs what the one plan holds: its network
+    (`KG.doc_network`) and its task connections. Kept per store version (`KG.cached`, a file under
+    DATA/cache named by the version and a digest of the document id; `KG.memo` within a process), so
+    a later process reads these plain rows without projecting, or even importing, the network.
+    """
+    def make() -> dict[str, list[dict]]:
+        from .. import network as nw
+
+        G = kg.doc_network(doc_id)
+        T = nw.task_connections(G, min_weight=default_min_weight("tasks"), k=DEFAULT_K)
+        return {n: [{"task": r.get("rid") or r["task"], "iri": r["task"], "title": r.get("label") or "",
+                     "number": r.get("number"), "reasons": list(r["reasons"]), "kinds": list(r.get("kinds", ())),
+                     "weight": r["weight"]} for r in nw.connected_tasks(G, n, T=T)]
+                for n, kind in G.nodes(data="kind") if kind in nw.UNIT_KINDS}
+
+    return kg.memo(f"connected:{doc_id}", lambda: kg.cached(f"connected{file_key(doc_id)}", make))
 
 
 def metrics(kg) -> list[dict]:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ontology.namespaces import PKG_ONTOLOGY
+from ontology.prefixes import PKG_ONTOLOGY_IRI
 from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
 
 from ..errors import QueryError
@@ -82,7 +82,7 @@ def _load(kg) -> tuple[dict, ...]:
     pairs: dict[str, set[tuple[str, str]]] = {}
     # Each attribution's one-hop shortcut (unit pkg:leadAgency agency) is written beside it: one pattern
     # finds every (unit, agency, role), where the attribution's three patterns take twice as long.
-    role_of = {f"{PKG_ONTOLOGY}#{name}": role for role, name in ROLE_SHORTCUT.items()}
+    role_of = {f"{PKG_ONTOLOGY_IRI}#{name}": role for role, name in ROLE_SHORTCUT.items()}
     for r in kg.select(f"""
         SELECT DISTINCT ?unit ?agency ?p WHERE {{ GRAPH ?g {{
           VALUES ?p {{ {' '.join(f'pkg:{name}' for name in ROLE_SHORTCUT.values())} }} ?unit ?p ?agency }} }}"""):
