@@ -34,6 +34,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing import context as mp_context
+from multiprocessing import spawn
 from pathlib import Path
 
 from .errors import ExecutorError
@@ -190,6 +192,43 @@ def _stop_pool(pool) -> None:
             proc.join(1)
 
 
+_SPAWNING = threading.local()  # set while this module starts a spawned worker (`_BareProcess`)
+
+
+def _prepare_without_main(name, _prepare=spawn.get_preparation_data):
+    data = _prepare(name)
+    if getattr(_SPAWNING, "bare", False):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+class _BareProcess(mp_context.SpawnProcess):
+    """A spawned worker that does not run the caller's main script before its work.
+
+    A spawned worker first runs the script of the process that starts it, as ``__mp_main__``.
+    That script may be anything: under Streamlit it is the app itself (Streamlit makes the page
+    script ``__main__`` while it runs), which would draw a page and build the corpus again in
+    every worker. The workers here run functions of importable modules only, so they need none
+    of it: what multiprocessing prepares for them (`spawn.get_preparation_data`, wrapped the
+    first time one starts) is left without the main script.
+    """
+
+    @staticmethod
+    def _Popen(process_obj):
+        if spawn.get_preparation_data is not _prepare_without_main:
+            spawn.get_preparation_data = _prepare_without_main
+        _SPAWNING.bare = True
+        try:
+            return mp_context.SpawnProcess._Popen(process_obj)
+        finally:
+            _SPAWNING.bare = False
+
+
+class _BareSpawn(mp_context.SpawnContext):
+    Process = _BareProcess
+
+
 def _local(paths: list[str], extract: Extract, say, total: int) -> Iterator[tuple[str, Outcome]]:
     """Extract in this process for a few documents, else in a pool of worker processes."""
     workers = local_workers()
@@ -205,7 +244,7 @@ def _local(paths: list[str], extract: Extract, say, total: int) -> Iterator[tupl
     # may lack a __main__ guard); the store is closed by now, so no database handle is shared.
     # fork is unsafe in a threaded process (the app's server): spawn there.
     fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    ctx = multiprocessing.get_context("fork") if fork else _BareSpawn()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(os.getpid(),))
     try:

@@ -135,3 +135,25 @@ def test_stopped_build_stops_its_pool_and_the_previous_version_answers(corpus, t
     documents = subprocess.run([sys.executable, "-m", "graph.cli", "documents", "--format", "csv", "--data", data],
                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert documents.returncode == 0 and documents.stdout.splitlines()[1].startswith("mini,"), documents.stdout
+
+
+def test_workers_do_not_run_the_page_script_that_started_the_build(corpus, tmp_path, monkeypatch):
+    """Streamlit makes the page script ``__main__`` while it runs: a build started from the app
+    (an upload of many documents) must not have each worker run the page again."""
+    import types
+
+    from graph.build import build
+
+    marker = tmp_path / "page-ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(3)\n", encoding="utf-8")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    small = tmp_path / "corpus"
+    small.mkdir()
+    for p in sorted(corpus.glob("synthetic-00[0-9].*")):
+        (small / p.name).write_bytes(p.read_bytes())
+    report = build([small], tmp_path / "data")
+    assert len(report.added) == 10 and not report.rejected
+    assert not marker.exists()
