@@ -184,7 +184,7 @@ def _extract_one(path: str) -> tuple[str, object]:
     except ValueError as exc:  # a record the mapping cannot name: this document is rejected, not the corpus
         return "error", f"{path}: cannot be mapped to RDF: {exc}"
     orphaned = tuple(corrections.orphan_lines(x, corrections.corrections_path(path)))
-    rows = bureau_index.encode(bureau_index.doc_rows(x.document.id, str(iris.doc_iri(x.document.id)), triples))
+    rows = bureau_index.document_file(x.document.id, str(iris.graph_iri(x.document.id)), triples)
     return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned, rows)
 
 
@@ -360,12 +360,16 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
     t_extract = timing.get("extract", time.perf_counter() - t0)
     _write_rejected(data_dir, rejected)
     if backend.cache_dir is not None and report.changed:
-        # Every agency's rows by agency, for this version: the first `policykg agency` reads them at once.
+        # What every query starts from, for this version, from the files the workers left: the
+        # model's head, every agency's rows by agency and their counts (each name lookup ranks
+        # by them). The first `policykg agency` or app view reads them at once.
         say(len(items), total, "index the agencies' rows")
         from .query import KG
 
         with KG(backend) as kg:
+            kg.model()
             bureau_index.index_for(kg)
+            kg.agency_counts()
     if backend.cache_dir is not None and report.changed and len(seen) <= WARM_NETWORK_DOCS:
         # A small corpus: project the network now (a second or two) so that the app's first
         # network view, even on a fresh server, reads it from the cache instead.

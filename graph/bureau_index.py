@@ -23,7 +23,7 @@ import json
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ontology import iris
@@ -32,7 +32,8 @@ from ontology.terms import ROLES
 
 from . import model as M
 
-__all__ = ["BureauIndex", "clause_key", "doc_rows", "encode", "index_for", "raw_row", "shown", "write_rows"]
+__all__ = ["BureauIndex", "clause_key", "doc_rows", "document_file", "encode", "index_for", "raw_row", "read_head",
+           "shown", "write_rows"]
 
 _RANK = {r: i for i, r in enumerate(ROLES)}
 _KIND_RANK = {k: i for i, k in enumerate(M.KINDS)}
@@ -42,8 +43,9 @@ _PREDICATES = {NS[prefix] + local: name for prefix, local, name in (
     ("eli", "is_part_of", "parent"), ("prov", "qualifiedAttribution", "attribution"), ("prov", "agent", "agent"),
     ("prov", "hadRole", "role"), ("pkg", "asWritten", "written"), ("pkg", "clause", "clause"))}
 _SINGLE = {"text", "target", "extent", "type", "number", "title", "parent", "agent", "role", "written", "clause"}
+_HEAD = "#head\t"  # the first line of a file kept per graph: its part of the model's head
 ROWS_FOLDER = "rows"  # under the cache folder: one file per document (`encode`), named by its N-Quads' sha256
-FORMAT = 1  # of the rows kept: a change to what `doc_rows` gives bumps it, and every file is made anew
+FORMAT = 2  # of the files kept: a change to what `doc_rows` gives bumps it, and every file is made anew
 
 
 def raw_row(u: M.Unit, place: Mapping, role: str, agency: str) -> dict:
@@ -162,9 +164,28 @@ def encode(rows: Sequence[Mapping]) -> bytes:
                    f"{json.dumps(r, ensure_ascii=False, separators=(',', ':'))}\n" for r in rows).encode("utf-8")
 
 
+def document_file(doc_id: str, graph: str, triples: Iterable[tuple[str, str, object]]) -> bytes:
+    """Return what a build keeps of one graph for the query side, from its triples (plain values):
+    a first line with its part of the model's head (`graph.model.doc_head`), then its rows (`encode`)."""
+    triples = list(triples)
+    entries, labels = M.doc_head(graph, triples)
+    head = json.dumps({"docs": entries, "labels": labels}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    rows = doc_rows(doc_id, entries[0]["iri"], triples) if entries else []
+    return (_HEAD + head + "\n").encode("utf-8") + encode(rows)
+
+
+def _head_of(line: bytes) -> dict:
+    text = line.decode("utf-8")
+    if not text.startswith(_HEAD):
+        raise ValueError("no head line")
+    return json.loads(text[len(_HEAD):])
+
+
 def _lines(data: bytes) -> list[tuple[str, str, str, int, int, str]]:
     out = []
     for line in data.decode("utf-8").splitlines():
+        if line.startswith(_HEAD):
+            continue
         agency, role, doc, order, row = line.split("\t", 4)
         out.append((agency, role, doc, int(order), _RANK.get(role, 9), row))
     return out
@@ -203,6 +224,16 @@ class BureauIndex:
         rows = json.loads("[" + ",".join(r[3] for r in found) + "]")  # one parse for thousands of rows
         return [((d, o, k), shown(model, row)) for (d, o, k, _), row in zip(found, rows)]
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Return per agency IRI its number of units by role, and in all (``"total"``: units with any role)."""
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for agency, role, n in self._db.execute("SELECT agency, role, count(*) FROM rows GROUP BY agency, role"):
+            out[agency][role] = n
+        for agency, n in self._db.execute(
+                "SELECT agency, count(*) FROM (SELECT DISTINCT agency, doc, ord FROM rows) GROUP BY agency"):
+            out[agency]["total"] = n
+        return dict(out)
+
     def close(self) -> None:
         self._db.close()
 
@@ -234,12 +265,31 @@ def index_for(kg) -> BureauIndex | None:
     return kg.memo("bureau-index", lambda: _open_or_make(kg, folder, version))
 
 
+def read_head(kg) -> tuple[dict, dict, dict] | None:
+    """Return the model's head of the version `kg` holds from the files kept per graph (the first
+    line of each, `document_file`), the same as `graph.model.read_head` reads with SPARQL; None
+    without a cache folder. A graph without its file gets it from its quads, kept for next time."""
+    folder = kg.backend.cache_dir
+    if folder is None:
+        return None
+    entries, labels = [], []
+    for path, make in _every_graph(kg, folder):
+        try:
+            with open(path, "rb") as f:
+                head = _head_of(f.readline())
+        except (OSError, ValueError):
+            head = _head_of(make().split(b"\n", 1)[0])
+        entries += head["docs"]
+        labels += [tuple(x) for x in head["labels"]]
+    return M.finish_head(entries, labels)
+
+
 def _open_or_make(kg, folder: Path, version: str) -> BureauIndex | None:
     path = folder / f"bureau{FORMAT}-{version}.sqlite"
     if not path.exists():
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _make(path, _every_document(kg, folder))
+            _make(path, _every_file(kg, folder))
         except (OSError, sqlite3.Error):
             return None  # a read-only data folder: the SPARQL path answers
         for old in folder.glob("bureau*-*.sqlite"):
@@ -248,28 +298,37 @@ def _open_or_make(kg, folder: Path, version: str) -> BureauIndex | None:
     return BureauIndex(path)
 
 
-def _every_document(kg, folder: Path) -> Iterable[bytes]:
-    """Yield each document's rows (`encode`): from its file, or worked out from its quads (and kept) where there is none."""
+def _every_graph(kg, folder: Path) -> list[tuple[Path, Callable[[], bytes]]]:
+    """Return for each graph of the version (documents, the gazetteer, the ontology) the path of its
+    file and how to make it from its quads (kept, where the folder takes it); files of graphs no
+    longer stored are removed."""
     from .store import MANIFEST_QUERY
 
-    model = kg.model()
-    digests = {r["id"]: r["digest"] for r in kg.select(MANIFEST_QUERY)}
-    keep = set()
-    for doc_id in sorted(model.docs):
-        d = model.docs[doc_id]
-        digest = digests.get(doc_id)
-        path = rows_folder(folder) / f"{digest}-{FORMAT}.rows"
+    out, keep = [], set()
+    for r in sorted(kg.select(MANIFEST_QUERY), key=lambda r: (r["id"], r["g"])):
+        path = rows_folder(folder) / f"{r['digest']}-{FORMAT}.rows"
         keep.add(path.name)
+
+        def make(r=r) -> bytes:
+            data = document_file(r["id"], r["g"], ((q.subject.value, q.predicate.value, q.object.value)
+                                                   for q in kg.quads([r["g"]], ontology=True)))
+            write_rows(folder, r["digest"], data)
+            return data
+
+        out.append((path, make))
+    if rows_folder(folder).is_dir():
+        for old in rows_folder(folder).glob("*.rows"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+    return out
+
+
+def _every_file(kg, folder: Path) -> Iterable[bytes]:
+    """Yield each graph's file (`document_file`), read, or made where there is none."""
+    for path, make in _every_graph(kg, folder):
         try:
-            yield path.read_bytes()
-            continue
-        except OSError:
-            pass
-        data = encode(doc_rows(doc_id, d["iri"], ((q.subject.value, q.predicate.value, q.object.value)
-                                                  for q in kg.quads([d["graph"]]))))
-        if digest:
-            write_rows(folder, digest, data)
+            data = path.read_bytes()
+            _head_of(data.split(b"\n", 1)[0])
+        except (OSError, ValueError):
+            data = make()
         yield data
-    for old in rows_folder(folder).glob("*.rows"):  # the files of documents no longer stored
-        if old.name not in keep:
-            old.unlink(missing_ok=True)

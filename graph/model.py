@@ -23,17 +23,17 @@ import difflib
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ontology import iris
-from ontology.prefixes import PKG_ONTOLOGY_IRI
+from ontology.prefixes import NAMESPACES, PKG_ONTOLOGY_IRI
 
 from .errors import NotFound
 
 __all__ = ["KINDS", "KIND_OF_TYPE", "Model", "Unit", "find_doc", "find_unit", "fold", "load", "natural", "record_id", "span",
-           "read_head", "spans", "unit_place", "units_of"]
+           "read_head", "doc_entry", "doc_head", "finish_head", "spans", "unit_place", "units_of"]
 
 KINDS = ("part", "section", "task", "measure", "box")
 _KEY_PREFIX = {"part": "p", "section": "s", "task": "t", "measure": "m", "box": "box", "indicator": "ind"}
@@ -291,32 +291,92 @@ def load(select: Select, head: tuple[dict, dict, dict] | None = None) -> Model:
 
 def read_head(select: Select) -> tuple[dict, dict, dict]:
     """Read what a model holds from the start: documents, agencies, and agencies by folded label."""
-    docs: dict[str, dict] = {}
+    facts: dict[str, dict] = {}
     for r in select(_DOCS):
-        year = r["start"] or (str(r["date"])[:4] if r["date"] else None)
-        docs.setdefault(r["id"], {"id": r["id"], "iri": r["doc"], "graph": r["g"], "text_iri": r["text"],
-                                  "title": r["title"] or r["id"], "jurisdiction": r["placeLabel"] or "",
-                                  "year": int(str(year)[:4]) if year and str(year)[:4].isdigit() else None,
-                                  "issuer_iri": r["creator"]})
-    agencies: dict[str, dict] = {}
+        f = facts.setdefault(r["id"], {"id": r["id"], "iri": r["doc"], "graph": r["g"], "text_iri": r["text"],
+                                       **{k: set() for k in _DOC_FACTS}})
+        for key, column in _DOC_FACTS.items():
+            if r[column] is not None:
+                f[key].add(str(r[column]))
     gazetteer = str(iris.gazetteer_graph_iri())
-    for r in select("""
+    labels = [(r["a"], ("gaz" if r["g"] == gazetteer else "pref") if r["p"].endswith("prefLabel") else "alt", r["l"])
+              for r in select("""
         SELECT DISTINCT ?g ?a ?p ?l WHERE { GRAPH ?g { ?a a org:Organization ; ?p ?l .
-          VALUES ?p { skos:prefLabel skos:altLabel } } }"""):
-        a = agencies.setdefault(r["a"], {"iri": r["a"], "gaz": set(), "pref": set(), "alt": set()})
-        if r["p"].endswith("prefLabel"):
-            (a["gaz"] if r["g"] == gazetteer else a["pref"]).add(r["l"])
+          VALUES ?p { skos:prefLabel skos:altLabel } } }""")]
+    return finish_head([doc_entry(f) for f in facts.values()], labels)
+
+
+# What `doc_entry` reads of a document beside its IRIs, by the column of _DOCS that gives it.
+_DOC_FACTS = {"titles": "title", "places": "placeLabel", "starts": "start", "dates": "date", "creators": "creator"}
+_FACT_OF = {f"{NAMESPACES['eli']}title": "titles", f"{NAMESPACES['eli']}date_document": "dates",
+            f"{NAMESPACES['dct']}creator": "creators"}
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def doc_entry(facts: Mapping) -> dict:
+    """Return a document's entry in a model from its facts: its IRIs and id, and every title,
+    place label, start of period, date and creator it states (the least of each is taken)."""
+    start = min(facts["starts"], default=None)
+    year = start or (min(facts["dates"])[:4] if facts["dates"] else None)
+    return {"id": facts["id"], "iri": facts["iri"], "graph": facts["graph"], "text_iri": facts["text_iri"],
+            "title": min(facts["titles"], default=None) or facts["id"],
+            "jurisdiction": min(facts["places"], default=None) or "",
+            "year": int(year[:4]) if year and year[:4].isdigit() else None,
+            "issuer_iri": min(facts["creators"], default=None)}
+
+
+def doc_head(graph: str, triples: Iterable[tuple[str, str, object]]) -> tuple[list[dict], list[tuple[str, str, str]]]:
+    """Return what one document's graph adds to a model's head, from its triples (objects as plain
+    values): its entry (`doc_entry`) and the labels of the agencies it names, as `read_head` reads them."""
+    eli, dct, skos, org = (NAMESPACES[k] for k in ("eli", "dct", "skos", "org"))
+    typed: dict[str, set[str]] = defaultdict(set)
+    one: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for s, p, o in triples:
+        if p == _RDF_TYPE:
+            typed[str(o)].add(s)
         else:
-            a["alt"].add(r["l"])
+            one[p][s].append(o)
+    entries = []
+    for d in sorted(typed[f"{eli}LegalResource"]):
+        texts, ids = one[f"{eli}is_realized_by"].get(d), one[f"{dct}identifier"].get(d)
+        if not texts or not ids:
+            continue
+        periods = one[f"{dct}temporal"].get(d, ())
+        places = one[f"{dct}spatial"].get(d, ())
+        facts = {"graph": graph, "iri": d, **{k: set() for k in _DOC_FACTS},
+                 "starts": {str(v) for x in periods for v in one[f"{NAMESPACES['dcat']}startDate"].get(str(x), ())},
+                 "places": {str(v) for x in places for v in one[f"{skos}prefLabel"].get(str(x), ())}}
+        for predicate, key in _FACT_OF.items():
+            facts[key] = {str(v) for v in one[predicate].get(d, ())}
+        for text in sorted(map(str, texts)):  # each combination is a row of _DOCS; the entry takes the first id
+            for doc_id in sorted(map(str, ids)):
+                entries.append(doc_entry({**facts, "id": doc_id, "text_iri": text}))
+    preferred = "gaz" if graph == str(iris.gazetteer_graph_iri()) else "pref"
+    labels = [(a, preferred if p.endswith("prefLabel") else "alt", str(v))
+              for a in sorted(typed[f"{org}Organization"])
+              for p in (f"{skos}prefLabel", f"{skos}altLabel") for v in one[p].get(a, ())]
+    return entries, labels
+
+
+def finish_head(entries: Iterable[Mapping], labels: Iterable[tuple[str, str, str]]) -> tuple[dict, dict, dict]:
+    """Return a model's head from every document's entry and every agency label, each
+    ``(agency IRI, "gaz" | "pref" | "alt", label)`` ("gaz": the gazetteer's preferred label)."""
+    docs: dict[str, dict] = {}
+    for e in sorted(entries, key=lambda e: (e["id"], e["graph"], e["iri"], e["text_iri"])):
+        docs.setdefault(e["id"], dict(e))
+    agencies: dict[str, dict] = {}
+    for iri, kind, label in labels:
+        agencies.setdefault(iri, {"iri": iri, "gaz": set(), "pref": set(), "alt": set()})[kind].add(label)
     keys: dict[str, set[str]] = defaultdict(set)
-    for a in agencies.values():
+    for iri in sorted(agencies):
+        a = agencies[iri]
         a["name"] = min(a["gaz"]) if a["gaz"] else min(a["pref"]) if a["pref"] else min(a["alt"])
         a["labels"] = sorted(a["gaz"] | a["pref"] | a["alt"])
         for label in a["labels"]:
             keys[fold(label)].add(a["iri"])
     for d in docs.values():  # the issuer by its agency name, as every other agency is shown
         d["issuer"] = agencies[d["issuer_iri"]]["name"] if d["issuer_iri"] in agencies else ""
-    return docs, agencies, dict(keys)
+    return dict(sorted(docs.items())), dict(sorted(agencies.items())), dict(keys)
 
 
 # --------------------------------------------------------------------------- lookups

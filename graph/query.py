@@ -212,7 +212,10 @@ class KG:
 
     def model(self) -> M.Model:
         """Return the model of the version in hand (`graph.model`)."""
-        return self.memo("model", lambda: M.load(self.select, self.cached("model-head", lambda: M.read_head(self.select))))
+        from .bureau_index import read_head
+
+        return self.memo("model", lambda: M.load(self.select, self.cached(
+            "model-head", lambda: read_head(self) or M.read_head(self.select))))
 
     def doc_network(self, doc_id: str):
         """Return the networkx projection of one document's graph (with the gazetteer), per version."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph import bureau_index as B
+from graph import model as M
 from graph.query import build, open_kg
 from graph.views import agency as A
 from ontology.terms import ROLES
@@ -45,7 +46,7 @@ def test_a_build_keeps_each_documents_rows_and_the_index(genre_data):
     cache = genre_data / "cache"
     files = sorted((cache / B.ROWS_FOLDER).glob("*.rows"))
     with open_kg(genre_data, corpus=None) as kg:
-        assert len(files) == len(kg.model().docs) > 20
+        assert len(files) == len(kg.model().docs) + 2 > 20  # and the gazetteer's and the ontology's
         assert list(cache.glob(f"bureau{B.FORMAT}-{kg.version()}.sqlite"))
 
 
@@ -55,12 +56,34 @@ def test_kept_rows_are_the_rows_sparql_reads_for_every_agency(genre_data):
     assert differ == []
 
 
+def test_the_model_head_kept_is_the_head_sparql_reads(genre_data):
+    with open_kg(genre_data, corpus=None) as kg:
+        kept, read = B.read_head(kg), M.read_head(kg.select)
+    assert kept == read
+    docs, agencies, keys = kept
+    assert len(docs) > 20 and len(agencies) > 100 and all(d["title"] for d in docs.values())
+    assert any(a["gaz"] for a in agencies.values()) and any(d["issuer"] for d in docs.values())
+
+
+def test_counts_from_the_index_are_the_counts_sparql_gives(genre_data, monkeypatch):
+    with open_kg(genre_data, corpus=None) as kg:
+        kept = A._load_agency_counts(kg)
+        rows = {a["iri"]: len(kg.agency_tasks(a["iri"])) for a in kept}
+    monkeypatch.setattr(A, "index_for", lambda kg: None)
+    with open_kg(genre_data, corpus=None) as kg:
+        assert A._load_agency_counts(kg) == kept
+    assert len(kept) > 100
+    assert all(sum(a[r] for r in ROLES) == rows[a["iri"]] >= a["total"] > 0 for a in kept)
+
+
 def test_a_store_without_the_files_gets_them_from_its_quads(genre_data, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(genre_data, data)
     shutil.rmtree(data / "cache")
     rows, differ = every_agency_both_ways(data)
     assert rows > 500 and differ == []
+    with open_kg(data, corpus=None) as kg:
+        assert B.read_head(kg) == M.read_head(kg.select)
     assert sorted(p.name for p in (data / "cache" / B.ROWS_FOLDER).glob("*.rows")) == \
         sorted(p.name for p in (genre_data / "cache" / B.ROWS_FOLDER).glob("*.rows"))
 
@@ -87,9 +110,9 @@ def test_a_removed_document_takes_its_rows_along(tmp_path):
     gone.unlink()
     build([corpus], data)
     after = set((data / "cache" / B.ROWS_FOLDER).glob("*.rows"))
-    assert len(after) == len(before) - 1 and after < before
+    assert len(after) == len(before) - 1 and after < before  # the gazetteer and the ontology stay
     with open_kg(data, corpus=None) as kg:
         docs = set(kg.model().docs)
         shown = {r["doc"] for a in A.agency_counts(kg) for r in kg.agency_tasks(a["iri"])}
-        assert shown and shown <= docs and len(docs) == len(before) - 1
+        assert shown and shown <= docs and len(docs) == len(before) - 3
         assert len(list((data / "cache").glob("bureau*.sqlite"))) == 1

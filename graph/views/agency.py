@@ -79,17 +79,23 @@ def agency_counts(kg) -> list[dict]:
 
 
 def _load_agency_counts(kg) -> list[dict]:
+    """Count each agency's rows: from the version's index where there is one, else with SPARQL."""
     model = kg.model()
-    units: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for r in kg.select("""
-        SELECT DISTINCT ?agency ?role ?unit WHERE { GRAPH ?g {
-          ?unit prov:qualifiedAttribution ?att . ?att prov:agent ?agency ; prov:hadRole ?role } }"""):
-        units[r["agency"]][r["role"].rsplit("#", 1)[-1]].add(r["unit"])
-    rows = []
-    for iri, by_role in units.items():
-        name = model.agencies.get(iri, {}).get("name", iri)
-        rows.append({"agency": name, "iri": iri, **{role: len(by_role.get(role, ())) for role in ROLES},
-                     "total": len(set().union(*by_role.values()))})
+    index = index_for(kg)
+    if index is not None:
+        counts = index.counts()
+    else:
+        units: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+        for r in kg.select("""
+            SELECT DISTINCT ?agency ?role ?unit WHERE { GRAPH ?g {
+              ?unit prov:qualifiedAttribution ?att . ?att prov:agent ?agency ; prov:hadRole ?role ;
+                pkg:asWritten ?written ; pkg:clause ?clause } }"""):
+            if model.units.get(r["unit"]) is not None:  # the units the rows are of (`agency_tasks`)
+                units[r["agency"]][r["role"].rsplit("#", 1)[-1]].add(r["unit"])
+        counts = {iri: {**{role: len(us) for role, us in by_role.items()},
+                        "total": len(set().union(*by_role.values()))} for iri, by_role in units.items()}
+    rows = [{"agency": model.agencies.get(iri, {}).get("name", iri), "iri": iri,
+             **{role: n.get(role, 0) for role in ROLES}, "total": n["total"]} for iri, n in counts.items()]
     return sorted(rows, key=lambda r: (-r["total"], r["agency"], r["iri"]))
 
 
