@@ -173,11 +173,13 @@ def fit(s: str, n: int) -> str:
 def to_text(rows: Sequence[Mapping], columns: Sequence[str], max_width: int = 48) -> str:
     """Return records as an aligned terminal table (CJK characters count double)."""
     cells = [[text_of(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
-    widths = [min(max_width, max([width(c), *(width(row[i]) for row in cells)])) for i, c in enumerate(columns)]
+    sizes = [[width(v) for v in row] for row in cells]  # each cell measured once
+    widths = [min(max_width, max([width(c), *(size[i] for size in sizes)])) for i, c in enumerate(columns)]
     lines = ["  ".join(fit(c, w) for c, w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        lines.append("  ".join(fit(v, w) for v, w in zip(row, widths)).rstrip())
+    for row, size in zip(cells, sizes):
+        lines.append("  ".join(v + " " * (w - n) if n <= w else fit(v, w)
+                               for v, n, w in zip(row, size, widths)).rstrip())
     return "\n".join(lines) + "\n"
 
 

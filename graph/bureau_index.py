@@ -60,21 +60,22 @@ def clause_key(c: Mapping) -> tuple:
     return (span[0] is None, span[0] or 0, name[0] is None, name[0] or 0, c["name_as_written"])
 
 
-def shown(model: M.Model, raw: Mapping) -> dict:
-    """Return a stored row as `agency_tasks` gives it: the document's title, year and issuer, partners named."""
+def shown(model: M.Model, raws: Iterable[Mapping]) -> list[dict]:
+    """Return stored rows as `agency_tasks` gives them: the document's title, year and issuer, partners named."""
+    names = {iri: a["name"] for iri, a in model.agencies.items()}
+    return [_shown(model, names, raw) for raw in raws]
+
+
+def _shown(model: M.Model, names: Mapping[str, str], raw: Mapping) -> dict:
     d = model.docs[raw["doc"]]
-
-    def label(iri: str) -> str:
-        return model.agencies.get(iri, {}).get("name", iri)
-
-    clauses = sorted(raw["clauses"], key=clause_key)
+    clauses = sorted(raw["clauses"], key=clause_key) if len(raw["clauses"]) > 1 else raw["clauses"]
     first = clauses[0]
-    partners = sorted({(a, r) for a, r in raw["partners"]}, key=lambda p: (_RANK.get(p[1], 9), label(p[0]), p[0]))
+    partners = sorted(raw["partners"], key=lambda p: (_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0]))
     return {"task": raw["task"], "iri": raw["iri"], "doc": raw["doc"], "doc_title": d["title"], "year": d.get("year"),
             "issuer": d.get("issuer", ""), "part": raw["part"], "part_title": raw["part_title"],
             "section": raw["section"], "section_title": raw["section_title"], "number": raw["number"],
             "kind": raw["kind"], "title": raw["title"], "role": raw["role"],
-            "partners": [{"agency": label(a), "iri": a, "role": r} for a, r in partners],
+            "partners": [{"agency": names.get(a, a), "iri": a, "role": r} for a, r in partners],
             "clauses": clauses, "name_as_written": first["name_as_written"], "clause": first["quote"],
             "span": first["span"], "name_span": first["name_span"]}
 
@@ -222,7 +223,7 @@ class BureauIndex:
         found = self._db.execute(f"SELECT doc, ord, rank, row FROM rows WHERE agency = ? AND role IN ({marks}) "
                                  "ORDER BY doc, ord, rank", (agency, *roles)).fetchall()
         rows = json.loads("[" + ",".join(r[3] for r in found) + "]")  # one parse for thousands of rows
-        return [((d, o, k), shown(model, row)) for (d, o, k, _), row in zip(found, rows)]
+        return [((d, o, k), row) for (d, o, k, _), row in zip(found, shown(model, rows))]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Return per agency IRI its number of units by role, and in all (``"total"``: units with any role)."""

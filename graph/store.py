@@ -303,7 +303,8 @@ class _Loader:
     def __exit__(self, kind, exc, tb) -> None:
         if kind is not None:
             self._stop = True
-        if self._thread.ident is None:  # no batch came
+        if self._thread.ident is None:  # no batch came: the unstarted thread would keep the store open
+            self._thread = self._store = None
             return
         while True:
             try:

@@ -35,7 +35,7 @@ def every_agency_both_ways(data: Path) -> tuple[int, list]:
         for agency in sorted(model.agencies):
             for roles in ROLE_SETS:
                 kept = [row for _, row in index.rows(model, agency, roles)]
-                read = [B.shown(model, r) for r in A._sparql_rows(kg, agency, roles)]
+                read = B.shown(model, A._sparql_rows(kg, agency, roles))
                 rows += len(kept)
                 if kept != read:
                     differ.append((agency, roles))

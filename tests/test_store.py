@@ -541,6 +541,23 @@ def test_arriving_documents_load_in_passes_and_equal_a_plain_build(tmp_path: Pat
     assert [r["label"] for r in labels(streamed)] == ["建设知识产权强市（修订）"]
 
 
+def test_a_build_where_nothing_arrives_closes_its_copy_of_the_store(tmp_path: Path):
+    import gc
+
+    import pyoxigraph as ox
+
+    store = GraphStore(tmp_path / "store")
+    store.build([A, B], ONTOLOGY)
+    gc.disable()  # the copy must close when the build ends, not when a collection happens to run
+    try:
+        report = store.build([A], ONTOLOGY, prune=True, arriving=iter(()))
+        assert report.removed == (B.doc_id,)
+        opened = ox.Store(str(store.path / report.version))  # raises while this process still holds it
+        del opened
+    finally:
+        gc.enable()
+
+
 def test_a_bad_arriving_file_is_one_line_and_the_live_version_stays(built: GraphStore, tmp_path: Path):
     before = labels(built)
     bad = tmp_path / "bad.nq"

@@ -173,7 +173,8 @@ def _agency_rows(kg, agency: str, roles: tuple[str, ...]) -> list[tuple[tuple, d
     model = kg.model()
     if index is not None:
         return index.rows(model, agency, roles)
-    return [((r["doc"], r["order"], _RANK[r["role"]]), shown(model, r)) for r in _sparql_rows(kg, agency, roles)]
+    raws = _sparql_rows(kg, agency, roles)
+    return [((r["doc"], r["order"], _RANK[r["role"]]), row) for r, row in zip(raws, shown(model, raws))]
 
 
 def _sparql_rows(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
@@ -209,9 +210,10 @@ def _sparql_rows(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
                                                 "name_as_written": r["written"],
                                                 "name_span": evidence_span(model, r["att"], r["g"])}
         if r["partner"] != agency:
-            row["partners"].append([r["partner"], r["partnerRole"].rsplit("#", 1)[-1]])
+            row["partners"].append((r["partner"], r["partnerRole"].rsplit("#", 1)[-1]))
     for key, row in grouped.items():
         row["clauses"] = list(clauses[key].values())
+        row["partners"] = sorted(set(row["partners"]))  # each once, as `doc_rows` keeps them
     return sorted(grouped.values(), key=lambda r: (r["doc"], r["order"], _RANK[r["role"]]))
 
 
