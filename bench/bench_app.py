@@ -57,10 +57,12 @@ def start_app(data: Path, corpus: Path, script: Path = ROOT / "app.py") -> tuple
     return start_process(cmd, port, f"{base}/_stcore/health", 60, cwd=ROOT, env=env), base
 
 
-def ready(browser, data: Path, corpus: Path) -> tuple[float, float, float]:
+def ready(browser, data: Path, corpus: Path, title: str = TITLE,
+          parts: tuple[str, ...] = (".pk-table", ".pk-bars")) -> tuple[float, float, float]:
     """Start the app and open it; return seconds to health, to the plan's title shown, to the script done.
 
-    "Done": the first script run has finished and the page holds all of the overview.
+    "Done": the first script run has finished and the page holds all of the overview (`parts`:
+    the seed's indicator table and agency chart).
     """
     t0 = time.perf_counter()
     pid, base = start_app(data, corpus)
@@ -68,10 +70,10 @@ def ready(browser, data: Path, corpus: Path) -> tuple[float, float, float]:
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(base + "/")
-        page.get_by_role("heading", name=TITLE).wait_for(timeout=60_000)
+        page.get_by_role("heading", name=title).wait_for(timeout=60_000)
         t_title = time.perf_counter() - t0
         page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
-        for element in (".pk-table", ".pk-bars"):  # the indicator table and the agency chart
+        for element in parts:
             page.locator(element).first.wait_for(timeout=60_000)
         t_done = time.perf_counter() - t0
         page.close()
@@ -96,7 +98,7 @@ def bare_streamlit(browser, folder: Path) -> float:
         stop(pid)
 
 
-def bureau_switch(data: Path, corpus: Path) -> list[float]:
+def bureau_switch(data: Path, corpus: Path, bureaus: list[str] = BUREAUS) -> list[float]:
     """Return the server time of each bureau switch (AppTest reruns the script in this process)."""
     from streamlit.testing.v1 import AppTest
 
@@ -104,9 +106,9 @@ def bureau_switch(data: Path, corpus: Path) -> list[float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["view"] = "bureau"
     at.run()
-    at.selectbox(key="agency").set_value(BUREAUS[-1]).run()  # warm: the model and the first queries
+    at.selectbox(key="agency").set_value(bureaus[-1]).run()  # warm: the model and the first queries
     times = []
-    for name in BUREAUS:
+    for name in bureaus:
         t0 = time.perf_counter()
         at.selectbox(key="agency").set_value(name).run()
         times.append(time.perf_counter() - t0)

@@ -359,17 +359,6 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
                            arriving=arriving() if todo else None)
     t_extract = timing.get("extract", time.perf_counter() - t0)
     _write_rejected(data_dir, rejected)
-    if backend.cache_dir is not None and report.changed:
-        # What every query starts from, for this version, from the files the workers left: the
-        # model's head, every agency's rows by agency and their counts (each name lookup ranks
-        # by them). The first `policykg agency` or app view reads them at once.
-        say(len(items), total, "index the agencies' rows")
-        from .query import KG
-
-        with KG(backend) as kg:
-            kg.model()
-            bureau_index.index_for(kg)
-            kg.agency_counts()
     if backend.cache_dir is not None and report.changed and len(seen) <= WARM_NETWORK_DOCS:
         # A small corpus: project the network now (a second or two) so that the app's first
         # network view, even on a fresh server, reads it from the cache instead.

@@ -301,8 +301,8 @@ def _extract_shipped(extract: Extract, name: str, data: bytes, beside: dict[str,
 
     if status == "error":
         return status, mend(str(value))
-    doc_id, nquads, digest, orphaned = value
-    return status, (doc_id, nquads, digest, tuple(mend(line) for line in orphaned))
+    doc_id, nquads, digest, orphaned, *rest = value  # rest: what the worker works out beside (rows)
+    return status, (doc_id, nquads, digest, tuple(mend(line) for line in orphaned), *rest)
 
 
 def _ship(path: str) -> tuple[str, bytes, dict[str, bytes]]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +39,10 @@ from pathlib import Path
 from ontology import iris
 from ontology.terms import ROLE_ZH, ROLES
 
+from . import build as _builder
 from . import model as M
 from .backend import Backend, cached, data_path, file_key, open_backend, project_network
-from .build import BuildReport, Progress, build, is_stale, source_digest
+from .build import BuildReport, Progress, is_stale, source_digest
 from .errors import (BuildError, BuildInterrupted, NotFound, QueryError, QueryTimeout, SparqlError, StoreLocked,
                      UnknownAgency)
 from .model import KINDS
@@ -105,6 +107,28 @@ class AppSettings:
         return cls(os.environ.get("POLICYKG_DATA") or str(root / "data"),
                    os.environ.get("POLICYKG_CORPUS") or str(root / "corpus"),
                    os.environ.get("POLICYKG_ADMIN", "").strip().lower() in ("1", "true", "yes", "on"))
+
+
+def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None, executor=None) -> BuildReport:
+    """Build the store (`graph.build.build`, the same arguments), then make what every query of
+    the new version starts from, where the backend keeps a cache folder: the model's head, every
+    agency's rows by agency and their counts (each name lookup ranks by them), from the files the
+    workers left (`graph.bureau_index`). The first `policykg agency` or app view reads them at once."""
+    report = _builder.build(paths, data_dir, endpoint, progress, executor)
+    backend = open_backend(data_dir, endpoint)
+    if backend.cache_dir is not None and report.changed:
+        t = time.perf_counter()
+        if progress is not None:
+            n = len(report.added) + len(report.replaced) + len(report.skipped) + len(report.rejected) + 1
+            progress(n, n, "index the agencies' rows")
+        from .bureau_index import index_for
+
+        with KG(backend) as kg:
+            kg.model()
+            index_for(kg)
+            kg.agency_counts()
+        report.timings["index"] = time.perf_counter() - t
+    return report
 
 
 def open_kg(data_dir=None, corpus="corpus", endpoint=None, progress: Progress | None = None,
