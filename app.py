@@ -207,6 +207,9 @@ def outline_row(row: dict, children: dict) -> None:
         st.markdown(md_escape(label))
 
 
+TASKS_PER_PAGE = 25  # task cards drawn at once in My bureau (each is a handful of elements to send)
+
+
 def view_bureau(kg: q.KG) -> None:
     names, typed = kg.agency_names(), st.session_state.get("agency")
     st.selectbox("单位名称或简称 Agency name or alias", names if not typed or typed in names else [typed, *names],
@@ -252,12 +255,23 @@ def view_bureau(kg: q.KG) -> None:
                ("Excel (.xlsx)", lambda: tables.to_xlsx(b.table), f"{stem}.xlsx", XLSX),
                ("Turtle", lambda: kg.export("turtle", agency=name), f"{own}.ttl", "text/turtle"),
                ("JSON-LD", lambda: kg.export("json-ld", agency=name), f"{own}.jsonld", "application/ld+json")])
-    st.dataframe([dict(zip(b.table[0], line)) for line in b.table[1:]], hide_index=True, width="stretch")
+    table = b.table  # made once: it is computed from the rows each time it is asked for
+    st.dataframe([dict(zip(table[0], line)) for line in table[1:]], hide_index=True, width="stretch")
     if b.partners:
         with st.expander(f"合作单位 Partner agencies（{len(b.partners)}）"):
             st.dataframe(list(b.partners), hide_index=True, width="stretch")
     st.subheader("任务 Tasks")
-    for i, r in enumerate(b.rows):
+    pages = -(-len(b.rows) // TASKS_PER_PAGE)
+    page = 1
+    if pages > 1:  # an agency of a large corpus carries thousands: the table above has them all, here a page
+        page = int(st.number_input(f"页 Page（共 {pages} 页 of {pages}）", min_value=1, max_value=pages, value=1,
+                                   step=1, key=f"bureau_page:{b.agency['iri']}"))
+    first = (page - 1) * TASKS_PER_PAGE
+    shown = b.rows[first:first + TASKS_PER_PAGE]
+    if pages > 1:
+        st.caption(f"第 {first + 1}–{first + len(shown)} 条，共 {len(b.rows)} 条 "
+                   f"rows {first + 1}–{first + len(shown)} of {len(b.rows)}")
+    for i, r in enumerate(shown, first):
         with st.container(border=True):
             link(outline_view.unit_label(r), f"bureau-{i}-{r['task']}", "task", task=r["task"])
             where = " › ".join(x for x in (r["doc_title"] if picks else "", r["part_title"], r["section_title"]) if x)
