@@ -208,6 +208,7 @@ def outline_row(row: dict, children: dict) -> None:
 
 
 TASKS_PER_PAGE = 25  # task cards drawn at once in My bureau (each is a handful of elements to send)
+TABLE_ROWS = 1000  # lines of My bureau's table; the downloads hold every one
 
 
 def view_bureau(kg: q.KG) -> None:
@@ -225,8 +226,10 @@ def view_bureau(kg: q.KG) -> None:
     if not typed:
         st.info("选择一个单位，查看它牵头、配合、负责或指导的全部任务。Pick an agency to see every task it carries.")
         return
+    follow = st.session_state.get("bureau_predecessors", True)
     try:
-        b = agency_view.bureau(kg, typed, roles, predecessors=st.session_state.get("bureau_predecessors", True), **picks)
+        b = agency_view.bureau(kg, typed, roles, predecessors=follow, limit=TABLE_ROWS,
+                               partners=st.session_state.get("bureau_partners", False), **picks)
     except q.UnknownAgency as exc:
         st.warning(f"未找到单位 No agency named “{md_escape(typed)}”.")
         if exc.suggestions:
@@ -251,26 +254,37 @@ def view_bureau(kg: q.KG) -> None:
         st.info("没有符合所选职责的任务 No task with the chosen roles.")
         return
     stem, own, name = f"分工表-{file_stem(b.agency['name'])}", file_stem(b.agency["name"]), b.agency["name"]
-    downloads([("CSV", lambda: tables.to_csv(b.table).encode("utf-8-sig"), f"{stem}.csv", "text/csv"),
-               ("Excel (.xlsx)", lambda: tables.to_xlsx(b.table), f"{stem}.xlsx", XLSX),
+
+    def every_line() -> list[list[str]]:  # the whole 分工表, made when a download asks for it
+        if b.total == len(b.rows):
+            return b.table
+        return agency_view.bureau_table(kg.agency_tasks(b.agency["iri"], roles, predecessors=follow, **picks))
+
+    downloads([("CSV", lambda: tables.to_csv(every_line()).encode("utf-8-sig"), f"{stem}.csv", "text/csv"),
+               ("Excel (.xlsx)", lambda: tables.to_xlsx(every_line()), f"{stem}.xlsx", XLSX),
                ("Turtle", lambda: kg.export("turtle", agency=name), f"{own}.ttl", "text/turtle"),
                ("JSON-LD", lambda: kg.export("json-ld", agency=name), f"{own}.jsonld", "application/ld+json")])
     table = b.table  # made once: it is computed from the rows each time it is asked for
     st.dataframe([dict(zip(table[0], line)) for line in table[1:]], hide_index=True, width="stretch")
-    if b.partners:
-        with st.expander(f"合作单位 Partner agencies（{len(b.partners)}）"):
-            st.dataframe(list(b.partners), hide_index=True, width="stretch")
+    if b.total > len(b.rows):
+        st.caption(f"表中为前 {len(b.rows)} 行，共 {b.total} 行；下载 CSV 或 Excel 得全部。"
+                   f"The table holds the first {len(b.rows)} of {b.total} rows; the downloads hold them all.")
+    if st.toggle("合作单位 Partner agencies", key="bureau_partners") and b.partners:
+        st.dataframe(list(b.partners), hide_index=True, width="stretch")
     st.subheader("任务 Tasks")
-    pages = -(-len(b.rows) // TASKS_PER_PAGE)
+    pages = -(-b.total // TASKS_PER_PAGE)
     page = 1
-    if pages > 1:  # an agency of a large corpus carries thousands: the table above has them all, here a page
+    if pages > 1:  # an agency of a large corpus carries thousands: a page of them at a time
         page = int(st.number_input(f"页 Page（共 {pages} 页 of {pages}）", min_value=1, max_value=pages, value=1,
                                    step=1, key=f"bureau_page:{b.agency['iri']}"))
     first = (page - 1) * TASKS_PER_PAGE
     shown = b.rows[first:first + TASKS_PER_PAGE]
+    if first + TASKS_PER_PAGE > len(b.rows) and len(b.rows) < b.total:  # past the rows of the table
+        shown = agency_view.agency_page(kg, b.agency["iri"], roles, predecessors=follow, limit=TASKS_PER_PAGE,
+                                        offset=first, **picks).rows
     if pages > 1:
-        st.caption(f"第 {first + 1}–{first + len(shown)} 条，共 {len(b.rows)} 条 "
-                   f"rows {first + 1}–{first + len(shown)} of {len(b.rows)}")
+        st.caption(f"第 {first + 1}–{first + len(shown)} 条，共 {b.total} 条 "
+                   f"rows {first + 1}–{first + len(shown)} of {b.total}")
     for i, r in enumerate(shown, first):
         with st.container(border=True):
             link(outline_view.unit_label(r), f"bureau-{i}-{r['task']}", "task", task=r["task"])

@@ -219,11 +219,41 @@ class BureauIndex:
     def rows(self, model: M.Model, agency: str, roles: Sequence[str] = ROLES) -> list[tuple[tuple, dict]]:
         """Return the rows of `agency` with any of `roles`, shown (`shown`), each with its key
         (document, unit order, role rank)."""
-        marks = ",".join("?" * len(roles))
-        found = self._db.execute(f"SELECT doc, ord, rank, row FROM rows WHERE agency = ? AND role IN ({marks}) "
-                                 "ORDER BY doc, ord, rank", (agency, *roles)).fetchall()
-        rows = json.loads("[" + ",".join(r[3] for r in found) + "]")  # one parse for thousands of rows
-        return [((d, o, k), row) for (d, o, k, _), row in zip(found, shown(model, rows))]
+        return [((d, o, k), row) for (d, o, k, _), row in self.page(model, [agency], roles)]
+
+    def page(self, model: M.Model, agencies: Sequence[str], roles: Sequence[str] = ROLES,
+             docs: Iterable[str] | None = None, limit: int | None = None,
+             offset: int = 0) -> list[tuple[tuple, dict]]:
+        """Return rows of the `agencies` with any of `roles` (of the documents `docs`, None: all), shown:
+        in document order (document, unit, role, then the agencies' order given), from `offset`,
+        at most `limit`. Each comes with its key (document, unit order, role rank, agency)."""
+        where, args = self._where(agencies, roles, docs)
+        order = " ".join(f"WHEN ? THEN {i}" for i in range(len(agencies)))
+        found = self._db.execute(
+            f"SELECT doc, ord, rank, agency, row FROM rows WHERE {where} "
+            f"ORDER BY doc, ord, rank, CASE agency {order} END LIMIT ? OFFSET ?",
+            (*args, *agencies, -1 if limit is None else limit, offset)).fetchall()
+        rows = json.loads("[" + ",".join(r[4] for r in found) + "]")  # one parse for thousands of rows
+        return [(r[:4], row) for r, row in zip(found, shown(model, rows))]
+
+    def tally(self, agencies: Sequence[str], roles: Sequence[str] = ROLES,
+              docs: Iterable[str] | None = None) -> tuple[dict[str, int], int]:
+        """Return what `page` would give in all: rows by role, and distinct units."""
+        where, args = self._where(agencies, roles, docs)
+        by_role = dict(self._db.execute(f"SELECT role, count(*) FROM rows WHERE {where} GROUP BY role", args))
+        units = self._db.execute(f"SELECT count(*) FROM (SELECT DISTINCT doc, ord FROM rows WHERE {where})",
+                                 args).fetchone()[0]
+        return by_role, units
+
+    @staticmethod
+    def _where(agencies: Sequence[str], roles: Sequence[str], docs: Iterable[str] | None) -> tuple[str, list]:
+        where = (f"agency IN ({','.join('?' * len(agencies))}) AND role IN ({','.join('?' * len(roles))})")
+        args = [*agencies, *roles]
+        if docs is not None:
+            docs = sorted(docs)
+            where += f" AND doc IN ({','.join('?' * len(docs))})"
+            args += docs
+        return where, args
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Return per agency IRI its number of units by role, and in all (``"total"``: units with any role)."""

@@ -142,6 +142,25 @@ def test_picking_a_bureau_lists_its_tasks_with_partners_and_clauses(app):
     assert labels == ["CSV", "Excel (.xlsx)", "Turtle", "JSON-LD"]
 
 
+def test_a_bureau_with_more_tasks_than_a_page_shows_them_a_page_at_a_time(app):
+    at = ok(app(view="bureau", agency="市市场监管局"))
+    table = at.dataframe[0].value  # the table holds all 51 rows; the cards come 25 at a time
+    cards = [b for b in at.button if b.key.startswith("bureau-")]
+    assert len(table) == 51 and len(cards) == 25
+    assert [c.key.split("-", 2)[2] for c in cards] == list(table["任务编号"][:25])
+    page = next(n for n in at.number_input if n.key.startswith("bureau_page:"))
+    assert "共 3 页" in page.label
+    page.set_value(3).run()
+    ok(at)
+    cards = [b for b in at.button if b.key.startswith("bureau-")]
+    assert [c.key for c in cards] == [f"bureau-50-{table['任务编号'][50]}"]
+    assert "第 51–51 条，共 51 条" in texts(at)
+    assert not at.dataframe[1:]  # the partner list waits for its toggle
+    at.toggle(key="bureau_partners").set_value(True).run()
+    partners = at.dataframe[1].value
+    assert "广州市版权局" in set(partners["单位 agency"])
+
+
 @pytest.mark.parametrize("name", ["市市场监管局", "广州市市场监督管理局（知识产权局）", "市知识产权局"])
 def test_any_name_or_alias_opens_the_same_bureau(app, name):
     at = ok(app(agency=name))

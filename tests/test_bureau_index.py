@@ -116,3 +116,28 @@ def test_a_removed_document_takes_its_rows_along(tmp_path):
         shown = {r["doc"] for a in A.agency_counts(kg) for r in kg.agency_tasks(a["iri"])}
         assert shown and shown <= docs and len(docs) == len(before) - 3
         assert len(list((data / "cache").glob("bureau*.sqlite"))) == 1
+
+
+def test_pages_of_an_agency_are_its_rows_in_order_with_their_totals_either_way(genre_data, monkeypatch):
+    def pages(kg, name, **filters):
+        every = kg.agency_tasks(name, predecessors=True, **filters)
+        got, offset = [], 0
+        while True:
+            page = A.agency_page(kg, name, predecessors=True, limit=7, offset=offset, **filters)
+            assert page.total == len(every) and page.units == len({r["task"] for r in every})
+            assert page.by_role == {role: sum(r["role"] == role for r in every) for role in ROLES}
+            if not page.rows:
+                return every, got
+            got += page.rows
+            offset += 7
+
+    with open_kg(genre_data, corpus=None) as kg:
+        top = max(A.agency_counts(kg), key=lambda a: a["total"])
+        doc = kg.agency_tasks(top["iri"])[0]["doc"]
+        kept = [pages(kg, top["iri"]), pages(kg, top["iri"], doc=doc)]
+    monkeypatch.setattr(A, "index_for", lambda kg: None)
+    with open_kg(genre_data, corpus=None) as kg:
+        read = [pages(kg, top["iri"]), pages(kg, top["iri"], doc=doc)]
+    assert kept == read
+    (every, got), (in_doc, got_in_doc) = kept
+    assert got == every and len(every) > 7 and got_in_doc == in_doc and 0 < len(in_doc) < len(every)

@@ -115,19 +115,52 @@ def agency_tasks(kg, name: str, roles: Iterable[str] | None = None, *, doc: str 
     ``formerly_iri`` its IRI, None on the agency's own rows.
 
     The rows come from the version's `graph.bureau_index` where the backend keeps one (the
-    embedded store), else from SPARQL: the same rows either way.
+    embedded store), else from SPARQL: the same rows either way. `agency_page` gives a part of them.
+    """
+    return agency_page(kg, name, roles, doc=doc, year=year, issuer=issuer, predecessors=predecessors).rows
+
+
+@dataclass(frozen=True)
+class AgencyPage:
+    """Some of an agency's `agency_tasks` rows, and what all of them come to."""
+
+    rows: list[dict]  # from `offset`, at most `limit`
+    total: int  # rows in all
+    units: int  # distinct units among all the rows
+    by_role: dict[str, int]  # rows in all by role, every role
+
+
+def agency_page(kg, name: str, roles: Iterable[str] | None = None, *, doc: str | None = None,
+                year: int | None = None, issuer: str | None = None, predecessors: bool = False,
+                limit: int | None = None, offset: int = 0) -> AgencyPage:
+    """Return the `agency_tasks` rows from `offset` (at most `limit`, None: all) with their totals.
+
+    Where the version keeps an index, a page costs the rows it holds: a bureau of a thousand
+    plans (tens of thousands of rows) shows its first page and its counts in milliseconds.
     """
     kg.version()
     roles = check_roles(roles)
     agency = kg.resolve_agency(name)["iri"]
-    keyed = [(key, dict(r, formerly=None, formerly_iri=None)) for key, r in _rows_of(kg, agency, roles)]
-    if predecessors:
-        for old in lineage_predecessors(kg, agency):
-            keyed += [(key, dict(r, formerly=old["name"], formerly_iri=old["iri"]))
-                      for key, r in _rows_of(kg, old["iri"], roles)]
-        keyed.sort(key=lambda kr: (kr[0], kr[1]["formerly"] or ""))
+    olds = sorted(lineage_predecessors(kg, agency), key=lambda o: (o["name"], o["iri"])) if predecessors else []
+    formerly = {agency: (None, None), **{o["iri"]: (o["name"], o["iri"]) for o in olds if o["iri"] != agency}}
+    order = list(formerly)  # own rows first on a unit, then the predecessors' by name
     keep = documents_matching(kg, doc=doc, year=year, issuer=issuer)
-    return [r for _, r in keyed if keep is None or r["doc"] in keep]
+    index = index_for(kg)
+    if index is not None:
+        keyed = index.page(kg.model(), order, roles, keep, limit, offset)
+        counted, units = index.tally(order, roles, keep)
+    else:
+        keyed = [((*key, a), r) for a in order for key, r in _rows_of(kg, a, roles)
+                 if keep is None or r["doc"] in keep]
+        keyed.sort(key=lambda kr: (kr[0][:3], order.index(kr[0][3])))
+        counted = defaultdict(int)
+        for _, r in keyed:
+            counted[r["role"]] += 1
+        units = len({key[:2] for key, _ in keyed})
+        keyed = keyed[offset:None if limit is None else offset + limit]
+    rows = [dict(r, formerly=formerly[key[3]][0], formerly_iri=formerly[key[3]][1]) for key, r in keyed]
+    by_role = {role: counted.get(role, 0) for role in ROLES}
+    return AgencyPage(rows, sum(by_role.values()), units, by_role)
 
 
 def _rows_of(kg, agency: str, roles: tuple[str, ...]) -> list[tuple[tuple, dict]]:
@@ -293,34 +326,41 @@ class Bureau:
     """The My bureau view: an agency, its units for the chosen roles, the counts, its partners."""
 
     agency: dict  # iri, name, aliases
-    rows: tuple[dict, ...]  # agency_tasks rows
-    units: int  # distinct units among the rows
-    by_role: tuple[tuple[str, int], ...]  # (role, rows with that role), every role
-    partners: tuple[dict, ...]  # {单位 agency, 共同任务 shared tasks, 其职责 their roles}
+    rows: tuple[dict, ...]  # agency_tasks rows: the first `limit` of them where the view asked for a page
+    units: int  # distinct units among all the rows
+    by_role: tuple[tuple[str, int], ...]  # (role, rows with that role), every role, all the rows
+    partners: tuple[dict, ...] | None  # {单位 agency, 共同任务 shared tasks, 其职责 their roles}; None: not asked
     predecessors: tuple[dict, ...] = ()  # the bodies it took over (lineage.predecessors), followed or not
     successors: tuple[dict, ...] = ()  # the bodies that took it over (lineage.successors)
+    total: int = 0  # rows in all (`rows` holds them all unless a page was asked for)
 
     @property
     def table(self) -> list[list[str]]:
         return bureau_table(self.rows)
 
 
-def bureau(kg, name: str, roles: Iterable[str] | None = None, *, predecessors: bool = True, **documents) -> Bureau:
+def bureau(kg, name: str, roles: Iterable[str] | None = None, *, predecessors: bool = True,
+           limit: int | None = None, partners: bool = True, **documents) -> Bureau:
     """Return the My bureau view of an agency (any name or alias); `policykg agency NAME` is its twin.
 
     Raises UnknownAgency, with suggestions, when no agency has that name. No roles: no rows.
     ``documents``: the ``doc``, ``year`` and ``issuer`` filters of `agency_tasks`;
     ``predecessors`` (default on): with the units of the bodies it took over in a reform.
+    ``limit``: only the first rows (the counts are of all); ``partners=False``: no partner list
+    (`coassigned` reads every row of the agency: at a thousand plans, tens of thousands).
     """
     agency = resolve_agency(kg, name)
     roles = check_roles(roles) if roles is None or list(roles) else ()
-    rows = tuple(agency_tasks(kg, agency["iri"], roles, predecessors=predecessors, **documents)) if roles else ()
-    partners = tuple({"单位 agency": p["agency"], "共同任务 shared tasks": p["shared_tasks"],
-                      "其职责 their roles": "、".join(f"{ROLE_ZH[r]} {n}" for r, n in p["roles"].items())}
-                     for p in coassigned(kg, agency["iri"]))
-    return Bureau(agency, rows, len({r["task"] for r in rows}),
-                  tuple((r, sum(1 for x in rows if x["role"] == r)) for r in ROLES), partners,
-                  tuple(lineage_predecessors(kg, agency["iri"])), tuple(lineage_successors(kg, agency["iri"])))
+    page = (agency_page(kg, agency["iri"], roles, predecessors=predecessors, limit=limit, **documents)
+            if roles else AgencyPage([], 0, 0, {r: 0 for r in ROLES}))
+    found = None
+    if partners:
+        found = tuple({"单位 agency": p["agency"], "共同任务 shared tasks": p["shared_tasks"],
+                       "其职责 their roles": "、".join(f"{ROLE_ZH[r]} {n}" for r, n in p["roles"].items())}
+                      for p in coassigned(kg, agency["iri"]))
+    return Bureau(agency, tuple(page.rows), page.units, tuple(page.by_role.items()), found,
+                  tuple(lineage_predecessors(kg, agency["iri"])), tuple(lineage_successors(kg, agency["iri"])),
+                  page.total)
 
 
 DOCUMENT_FILTERS = {"doc": "文件 Document", "year": "年份 Year", "issuer": "发文单位 Issuer"}
