@@ -2,15 +2,16 @@
 
 Not a test: prints figures and ratios measured in one run (machines here are shared and noisy).
 For each corpus size N (synthetic plans of `bench/gen_corpus.py`) it times `policykg build` as a
-process with its peak memory, then `policykg agency 市版权局`, `task`, `documents` and
-`outline` of the first document, each as a process (the first run, then the median of 3), with
+process with its peak memory, then `policykg agency 市版权局` (all its rows, and the first page of 25
+as My bureau shows it), `task`, `documents` and `outline` of the first document, each as a process (the first run, then the median of 3), with
 the ratio to the same command on one plan. Last, `--executor dask` builds DASK plans on a local
-Dask cluster and its N-Quads export is compared with the plain build's.
+Dask cluster and its N-Quads export is compared with the plain build's; `--push` PUSH plans go to an
+Oxigraph server (`oxigraph serve` on 127.0.0.1) through `--endpoint`, and `agency` answers from it.
 Goals: 1,000 plans build in <= 60 s with peak memory <= 1 GiB; each query <= 0.5 s and <= 2x its
 time on one plan; at 10,000 plans <= 1 s; the app's first view (Chromium) <= 3 s and a bureau switch
 (AppTest, server time) <= 300 ms; the Dask build byte-identical to the plain one.
 
-    python bench/bench_scale.py [N ...] [--big 10000] [--dask 200] [--keep DIR]
+    python bench/bench_scale.py [N ...] [--big 10000] [--dask 200] [--push 100] [--no-app] [--keep DIR]
 
 N defaults to 1 100 1000; `--big N` adds a large corpus, `--dask 0` skips the Dask comparison.
 """
@@ -189,6 +190,8 @@ def main() -> None:
     ap.add_argument("--dask", type=int, default=200, metavar="N",
                     help="plans for the Dask comparison (default 200; 0 skips it)")
     ap.add_argument("--keep", type=Path, metavar="DIR", help="keep corpora and stores here (default: a temp folder)")
+    ap.add_argument("--push", type=int, default=100, metavar="N",
+                    help="plans pushed to an Oxigraph server with --endpoint (default 100; 0 skips it)")
     ap.add_argument("--no-app", dest="app", action="store_false",
                     help="skip the app's first view (in Chromium) and the bureau switch (AppTest)")
     args = ap.parse_args()
@@ -198,7 +201,7 @@ def main() -> None:
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="policykg-scale-"))
     tmp.mkdir(parents=True, exist_ok=True)
     print(f"policykg scale bench: {os.cpu_count()} cores, corpora {sizes}, in {tmp}", flush=True)
-    queries = ["agency", "task", "documents", "outline"]
+    queries = ["agency", "agency page", "task", "documents", "outline"]
     rows = []
     base: dict[str, float] = {}
     try:
@@ -213,6 +216,7 @@ def main() -> None:
             task = task or first_task(data)
             commands = {
                 "agency": policykg("agency", AGENCY, "--data", data),
+                "agency page": policykg("agency", AGENCY, "--limit", "25", "--data", data),  # My bureau's page
                 "task": policykg("task", task, "--data", data),
                 "documents": policykg("documents", "--data", data),
                 "outline": policykg("outline", *outline_args(data), "--data", data),
@@ -222,7 +226,7 @@ def main() -> None:
                 first, median, out = timed(commands[name])
                 base.setdefault(name, median)
                 row[name] = median
-                print(f"{n} plans: {name:<9} first {first:.2f} s, median of {RUNS} {median:.2f} s, "
+                print(f"{n} plans: {name:<11} first {first:.2f} s, median of {RUNS} {median:.2f} s, "
                       f"{median / base[name]:.1f}x one plan ({len(out.splitlines())} lines)", flush=True)
             if args.app:
                 row["app"], row["switch"] = app_figures(data, corpus)
@@ -261,6 +265,22 @@ def main() -> None:
             print(f"{n} plans: --executor dask build {d_wall:.1f} s (plain {wall:.1f} s, ratio {d_wall / wall:.2f}), "
                   f"peak {mib(d_largest)} largest process, {mib(d_tree)} sampled; "
                   f"export nquads sha256 equal to the plain build: {'yes' if same else 'no'}")
+        if args.push:
+            n = args.push
+            print(flush=True)
+            corpus = corpus_of(tmp, n)
+            sys.path.insert(0, str(ROOT / "tests"))
+            from servers import start_oxigraph, stop
+
+            pid, url = start_oxigraph(tmp / f"oxigraph-{n}")
+            try:
+                p_wall, p_largest, _ = build(corpus, tmp / f"data-{n}-push", "--endpoint", url)
+                first, median, out = timed(policykg("agency", AGENCY, "--endpoint", url))
+            finally:
+                stop(pid)
+            print(f"{n} plans pushed to an Oxigraph server (`--endpoint`): {p_wall:.1f} s, "
+                  f"{p_wall / n * 1000:.0f} ms a plan (extraction included), peak {mib(p_largest)}; "
+                  f"`agency --endpoint` first {first:.2f} s, median {median:.2f} s ({len(out.splitlines())} lines)")
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)

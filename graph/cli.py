@@ -99,6 +99,8 @@ def parser() -> argparse.ArgumentParser:
                               "formerly (曾用名) the old name (default)")
     lineage.add_argument("--no-predecessors", dest="predecessors", action="store_false",
                          help="only the tasks naming this very body")
+    s.add_argument("--limit", type=_natural, metavar="N", help="only N rows (a page, as My bureau shows; default all)")
+    s.add_argument("--offset", type=_natural, default=0, metavar="N", help="skip the first N rows (default 0)")
     s.add_argument("--format", default="table", metavar="FMT", help="table (default), csv, json or xlsx")
     s.add_argument("-o", "--output", default="-", metavar="FILE", help="write here instead of stdout")
     s.set_defaults(func=cmd_agency)
@@ -298,13 +300,26 @@ def cmd_build(args) -> int:
     return 0
 
 
+def _natural(text: str) -> int:
+    """Read a count of rows: 0 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"not a number of rows: {text!r}")
+    return n
+
+
 def cmd_agency(args) -> int:
     from graph.export import bureau_table, write_output
+    from graph.views.agency import agency_page
 
     fmt = _check_format(args.format, ("table", "csv", "json", "xlsx"))
     with _open(args) as kg:
-        rows = kg.agency_tasks(args.name, roles=args.role, doc=args.doc, year=args.year, issuer=args.issuer,
-                               predecessors=args.predecessors)
+        page = agency_page(kg, args.name, args.role, doc=args.doc, year=args.year, issuer=args.issuer,
+                           predecessors=args.predecessors, limit=args.limit, offset=args.offset)
+        rows = page.rows
         who = kg.resolve_agency(args.name)
     if fmt == "json":
         data = tables.to_json(rows)
@@ -325,7 +340,9 @@ def cmd_agency(args) -> int:
         columns = ["doc", "task", "role", "title", "as written", "with"]
         if any(r.get("formerly") for r in rows):  # rows that come through a predecessor say so (曾用名)
             columns.append("formerly")
-        data = f"{who['name']}: {len(rows)} rows\n" + tables.to_text(shown, columns)
+        head = (f"{who['name']}: {len(rows)} rows" if len(rows) == page.total else
+                f"{who['name']}: rows {args.offset + 1}–{args.offset + len(rows)} of {page.total}")
+        data = head + "\n" + tables.to_text(shown, columns)
     write_output(args.output, data.encode("utf-8"))
     return 0
 

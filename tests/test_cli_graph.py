@@ -71,6 +71,18 @@ def test_agency_table_csv_json(data):
     assert sum(r["role"] == "lead" for r in listed) == 41
 
 
+def test_agency_gives_a_page_of_its_rows_with_limit_and_offset(data):
+    every = json.loads(run("agency", "市市场监管局", "--format", "json", "--data", data).stdout)
+    page = json.loads(run("agency", "市市场监管局", "--format", "json", "--limit", "4", "--offset", "3",
+                          "--data", data).stdout)
+    assert len(every) > 10 and page == every[3:7]
+    table = run("agency", "市市场监管局", "--limit", "4", "--offset", "3", "--data", data).stdout
+    assert table.splitlines()[0] == f"广州市市场监督管理局: rows 4–7 of {len(every)}"
+    assert len(table.splitlines()) == 2 + 1 + 4
+    r = run("agency", "市市场监管局", "--limit", "-1", "--data", data)
+    assert r.returncode == 2 and "not a number of rows: '-1'" in one_line_error(r)
+
+
 def test_agency_xlsx_to_a_file(data, tmp_path):
     out = tmp_path / "分工表.xlsx"
     r = run("agency", "市版权局", "--format", "xlsx", "-o", out, "--data", data)

@@ -158,7 +158,12 @@ def agency_page(kg, name: str, roles: Iterable[str] | None = None, *, doc: str |
             counted[r["role"]] += 1
         units = len({key[:2] for key, _ in keyed})
         keyed = keyed[offset:None if limit is None else offset + limit]
-    rows = [dict(r, formerly=formerly[key[3]][0], formerly_iri=formerly[key[3]][1]) for key, r in keyed]
+    if index is None:  # the remembered rows (`_rows_of`) stay as they are
+        keyed = [(key, dict(r)) for key, r in keyed]
+    rows = []
+    for key, r in keyed:  # rows of their own: read from the index for this answer, or copied above
+        r["formerly"], r["formerly_iri"] = formerly[key[3]]
+        rows.append(r)
     by_role = {role: counted.get(role, 0) for role in ROLES}
     return AgencyPage(rows, sum(by_role.values()), units, by_role)
 
