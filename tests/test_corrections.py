@@ -424,6 +424,23 @@ def test_import_corrections_and_eval_with_corrections_as_gold(corpus, tmp_path):
 # --------------------------------------------------------------------------- the app
 
 
+def choose(p, box: str, option: str, tries: int = 4) -> None:
+    """Pick `option` in the selectbox `box` of a form. Its list may close while it opens (the
+    list is a popover that a late message from the server redraws): open it again, then pick."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    combobox = p.get_by_role("combobox", name=box)
+    for attempt in range(tries):
+        combobox.click()
+        try:
+            p.get_by_role("option", name=option).click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+            p.keyboard.press("Escape")
+
+
 def test_a_correction_made_in_the_task_view_survives_a_build_and_shows_as_curated(tmp_path, monkeypatch):
     from playwright import sync_api
 
@@ -446,10 +463,8 @@ def test_a_correction_made_in_the_task_view_survives_a_build_and_shows_as_curate
             p = page.page
             p.get_by_text("✎ 校正 Correct this task").click()
             p.get_by_text("改为 set").click()
-            p.get_by_role("combobox", name="单位 Agency").click()
-            p.get_by_role("option", name="广州市版权局").click()
-            p.get_by_role("combobox", name="职责 Role").click()
-            p.get_by_role("option", name="牵头 lead").click()
+            choose(p, "单位 Agency", "广州市版权局")
+            choose(p, "职责 Role", "牵头 lead")
             p.get_by_label("说明 Note（为什么 why）").fill("原文第二句写明共同牵头")
             p.get_by_label("校正人 By").fill("李研究员")
             p.get_by_role("button", name="保存并重建 Save and rebuild").click()
