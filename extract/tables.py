@@ -23,6 +23,7 @@ extractor may not import `graph/`; the graph side imports it from here.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import unicodedata
@@ -157,23 +158,29 @@ def width(s: str) -> int:
 
 
 def fit(s: str, n: int) -> str:
-    """Pad `s` to `n` columns, cutting it with … when wider."""
+    """Pad `s` to `n` columns, cutting it with … when wider.
+
+    >>> fit("市版权局", 10), fit("市市场监督管理局", 7), fit("abc", 2)
+    ('市版权局  ', '市市场…', 'a…')
+    """
     w = width(s)
     if w <= n:
         return s + " " * (n - w)
-    out, w = "", 0
-    for c in s:
-        if w + _WIDTHS[c] > n - 1:
+    w, end = 0, len(s)
+    for i, c in enumerate(s):
+        step = _WIDTHS[c]
+        if w + step > n - 1:
+            end = i
             break
-        out += c
-        w += _WIDTHS[c]
-    return out + "…" + " " * (n - 1 - w)
+        w += step
+    return s[:end] + "…" + " " * (n - 1 - w)
 
 
 def to_text(rows: Sequence[Mapping], columns: Sequence[str], max_width: int = 48) -> str:
     """Return records as an aligned terminal table (CJK characters count double)."""
     cells = [[text_of(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
-    sizes = [[width(v) for v in row] for row in cells]  # each cell measured once
+    measure = functools.lru_cache(maxsize=1 << 14)(width)  # a column repeats its values (documents, roles, names)
+    sizes = [[measure(v) for v in row] for row in cells]  # each cell measured once
     widths = [min(max_width, max([width(c), *(size[i] for size in sizes)])) for i, c in enumerate(columns)]
     lines = ["  ".join(fit(c, w) for c, w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
