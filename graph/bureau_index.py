@@ -46,6 +46,7 @@ _SINGLE = {"text", "target", "extent", "type", "number", "title", "parent", "age
 _HEAD = "#head\t"  # the first line of a file kept per graph: its part of the model's head
 ROWS_FOLDER = "rows"  # under the cache folder: one file per document (`encode`), named by its N-Quads' sha256
 FORMAT = 2  # of the files kept: a change to what `doc_rows` gives bumps it, and every file is made anew
+INDEX_FORMAT = 3  # of the SQLite file made from them per version (its tables and indexes)
 
 
 def raw_row(u: M.Unit, place: Mapping, role: str, agency: str) -> dict:
@@ -229,10 +230,16 @@ class BureauIndex:
         at most `limit`. Each comes with its key (document, unit order, role rank, agency)."""
         where, args = self._where(agencies, roles, docs)
         order = " ".join(f"WHEN ? THEN {i}" for i in range(len(agencies)))
-        found = self._db.execute(
-            f"SELECT doc, ord, rank, agency, row FROM rows WHERE {where} "
-            f"ORDER BY doc, ord, rank, CASE agency {order} END LIMIT ? OFFSET ?",
-            (*args, *agencies, -1 if limit is None else limit, offset)).fetchall()
+        if limit is None and not offset:  # every row: read in the index's order
+            found = self._db.execute(
+                f"SELECT doc, ord, rank, agency, row FROM rows WHERE {where} "
+                f"ORDER BY doc, ord, rank, CASE agency {order} END", (*args, *agencies)).fetchall()
+        else:  # a page, found on the index (agency, doc, ord, rank, role) alone: only its rows' text is read
+            found = self._db.execute(
+                f"SELECT k.doc, k.ord, k.rank, k.agency, r.row FROM (SELECT rowid AS id, doc, ord, rank, agency, "
+                f"CASE agency {order} END AS pos FROM rows WHERE {where} ORDER BY doc, ord, rank, pos "
+                "LIMIT ? OFFSET ?) AS k JOIN rows AS r ON r.rowid = k.id ORDER BY k.doc, k.ord, k.rank, k.pos",
+                (*agencies, *args, -1 if limit is None else limit, offset)).fetchall()
         rows = json.loads("[" + ",".join(r[4] for r in found) + "]")  # one parse for thousands of rows
         return [(r[:4], row) for r, row in zip(found, shown(model, rows))]
 
@@ -280,7 +287,8 @@ def _make(path: Path, docs: Iterable[bytes]) -> None:
         db.execute("CREATE TABLE rows (agency TEXT, role TEXT, doc TEXT, ord INTEGER, rank INTEGER, row TEXT)")
         for data in docs:
             db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", _lines(data))
-        db.execute("CREATE INDEX by_agency ON rows (agency, doc, ord, rank)")
+        # Covering a page's order and a tally's counts: neither reads a row's text.
+        db.execute("CREATE INDEX by_agency ON rows (agency, doc, ord, rank, role)")
         db.commit()
     finally:
         db.close()
@@ -316,7 +324,7 @@ def read_head(kg) -> tuple[dict, dict, dict] | None:
 
 
 def _open_or_make(kg, folder: Path, version: str) -> BureauIndex | None:
-    path = folder / f"bureau{FORMAT}-{version}.sqlite"
+    path = folder / f"bureau{INDEX_FORMAT}-{version}.sqlite"
     if not path.exists():
         try:
             folder.mkdir(parents=True, exist_ok=True)

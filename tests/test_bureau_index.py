@@ -47,7 +47,7 @@ def test_a_build_keeps_each_documents_rows_and_the_index(genre_data):
     files = sorted((cache / B.ROWS_FOLDER).glob("*.rows"))
     with open_kg(genre_data, corpus=None) as kg:
         assert len(files) == len(kg.model().docs) + 2 > 20  # and the gazetteer's and the ontology's
-        assert list(cache.glob(f"bureau{B.FORMAT}-{kg.version()}.sqlite"))
+        assert list(cache.glob(f"bureau{B.INDEX_FORMAT}-{kg.version()}.sqlite"))
 
 
 def test_kept_rows_are_the_rows_sparql_reads_for_every_agency(genre_data):
