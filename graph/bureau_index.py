@@ -28,14 +28,13 @@ from pathlib import Path
 
 from ontology import iris
 from ontology.prefixes import NAMESPACES as NS
-from ontology.terms import ROLES
+from ontology.terms import ROLE_RANK, ROLES
 
 from . import model as M
 
 __all__ = ["BureauIndex", "clause_key", "doc_rows", "document_file", "encode", "index_for", "raw_row", "read_head",
            "shown", "write_rows"]
 
-_RANK = {r: i for i, r in enumerate(ROLES)}
 _KIND_RANK = {k: i for i, k in enumerate(M.KINDS)}
 _PREDICATES = {NS[prefix] + local: name for prefix, local, name in (
     ("pkg", "text", "text"), ("oa", "hasBody", "body"), ("oa", "hasTarget", "target"), ("pkg", "extent", "extent"),
@@ -71,7 +70,7 @@ def _shown(model: M.Model, names: Mapping[str, str], raw: Mapping) -> dict:
     d = model.docs[raw["doc"]]
     clauses = sorted(raw["clauses"], key=clause_key) if len(raw["clauses"]) > 1 else raw["clauses"]
     first = clauses[0]
-    partners = sorted(raw["partners"], key=lambda p: (_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0]))
+    partners = sorted(raw["partners"], key=lambda p: (ROLE_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0]))
     return {"task": raw["task"], "iri": raw["iri"], "doc": raw["doc"], "doc_title": d["title"], "year": d.get("year"),
             "issuer": d.get("issuer", ""), "part": raw["part"], "part_title": raw["part_title"],
             "section": raw["section"], "section_title": raw["section_title"], "number": raw["number"],
@@ -149,7 +148,7 @@ def doc_rows(doc_id: str, doc_iri: str, triples: Iterable[tuple[str, str, object
             row["clauses"].append({"quote": None if clause_span[0] is None else text[clause_span[0]:clause_span[1]],
                                    "span": clause_span, "name_as_written": str(one["written"][a]),
                                    "name_span": span(a)})
-        for key in sorted(by_role, key=lambda k: (_RANK.get(k[1], 9), k[0])):
+        for key in sorted(by_role, key=lambda k: (ROLE_RANK.get(k[1], 9), k[0])):
             row = by_role[key]
             row["clauses"].sort(key=clause_key)
             rows.append(row)
@@ -189,7 +188,7 @@ def _lines(data: bytes) -> list[tuple[str, str, str, int, int, str]]:
         if line.startswith(_HEAD):
             continue
         agency, role, doc, order, row = line.split("\t", 4)
-        out.append((agency, role, doc, int(order), _RANK.get(role, 9), row))
+        out.append((agency, role, doc, int(order), ROLE_RANK.get(role, 9), row))
     return out
 
 

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extract import segment
-from ontology.terms import ROLES
+from ontology.terms import ROLE_RANK
 
 from .errors import NotFound, QueryError
 from .model import Model, unit_place
@@ -216,7 +216,6 @@ def _assignments(kg, model: Model) -> dict[str, list[tuple[str, str, list[str]]]
     rows = kg.select("""
         SELECT ?g ?u ?att ?agency ?r ?written WHERE { GRAPH ?g {
           ?u prov:qualifiedAttribution ?att . ?att prov:agent ?agency ; prov:hadRole ?r ; pkg:asWritten ?written } }""")
-    rank = {r: i for i, r in enumerate(ROLES)}
     found: dict[str, list] = defaultdict(list)
     for r in rows:
         role = r["r"].rsplit("#", 1)[-1]
@@ -224,7 +223,7 @@ def _assignments(kg, model: Model) -> dict[str, list[tuple[str, str, list[str]]]
         name = agency.get("name", r["written"])
         first = min((a for a, _ in evidence_spans(model, r["att"], r["g"])), default=-1)
         names = [name, r["written"], *agency.get("labels", ())]
-        found[r["u"]].append((rank.get(role, len(rank)), first, name, role, names))
+        found[r["u"]].append((ROLE_RANK.get(role, len(ROLE_RANK)), first, name, role, names))
     out = {}
     for u, items in found.items():
         items.sort(key=lambda x: (x[0], x[1], x[2]))

@@ -24,6 +24,7 @@ class Role(str, enum.Enum):
 
 ROLE_ORDER = (Role.LEAD, Role.COOPERATE, Role.RESPONSIBLE, Role.GUIDE)
 ROLES = tuple(r.value for r in ROLE_ORDER)  # the same, as the strings rows and arguments carry
+ROLE_RANK = {r: i for i, r in enumerate(ROLES)}  # where each role sorts: lead first
 
 # The one home of each role's Chinese label and its colour (edges, bars, legends), keyed by the
 # role's value. The role's words (牵头单位：, 配合, 按职责分工负责 …) are in extract/clauses.py,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from extract.gazetteer import agency_resolver
 from ontology import iris
-from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
+from ontology.terms import ROLE_RANK, ROLE_SHORTCUT, ROLE_ZH, ROLES
 
 from ..bureau_index import index_for, raw_row, shown
 from ..errors import QueryError, UnknownAgency
@@ -20,7 +20,6 @@ from ..model import span as evidence_span
 from .lineage import predecessors as lineage_predecessors
 from .lineage import successors as lineage_successors
 
-_RANK = {r: i for i, r in enumerate(ROLES)}
 
 
 def agency_names(kg) -> list[str]:
@@ -212,7 +211,7 @@ def _agency_rows(kg, agency: str, roles: tuple[str, ...]) -> list[tuple[tuple, d
     if index is not None:
         return index.rows(model, agency, roles)
     raws = _sparql_rows(kg, agency, roles)
-    return [((r["doc"], r["order"], _RANK[r["role"]]), row) for r, row in zip(raws, shown(model, raws))]
+    return [((r["doc"], r["order"], ROLE_RANK[r["role"]]), row) for r, row in zip(raws, shown(model, raws))]
 
 
 def _sparql_rows(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
@@ -252,7 +251,7 @@ def _sparql_rows(kg, agency: str, roles: tuple[str, ...]) -> list[dict]:
     for key, row in grouped.items():
         row["clauses"] = list(clauses[key].values())
         row["partners"] = sorted(set(row["partners"]))  # each once, as `doc_rows` keeps them
-    return sorted(grouped.values(), key=lambda r: (r["doc"], r["order"], _RANK[r["role"]]))
+    return sorted(grouped.values(), key=lambda r: (r["doc"], r["order"], ROLE_RANK[r["role"]]))
 
 
 def coassigned(kg, name: str) -> list[dict]:

@@ -6,7 +6,7 @@ import functools
 from collections import defaultdict
 
 from ontology import iris
-from ontology.terms import ROLE_ZH, ROLES
+from ontology.terms import ROLE_RANK, ROLE_ZH, ROLES
 
 from ..errors import QueryError
 from ..model import find_unit, span, unit_place
@@ -63,8 +63,7 @@ def task(kg, task_id: str) -> dict:
         c["sentence_unit_span"] = rel(s0, ce)
         c["assignments"] = [a for a in assignments if a["clause"] == c["iri"]]
     clause_spans = [tuple(c["span"]) for c in ordered if c["span"][0] is not None]
-    rank = {r: i for i, r in enumerate(ROLES)}
-    assignments.sort(key=lambda a: (a["span"][0] if a["span"][0] is not None else -1, rank.get(a["role"], 9)))
+    assignments.sort(key=lambda a: (a["span"][0] if a["span"][0] is not None else -1, ROLE_RANK.get(a["role"], 9)))
 
     linked = kg.select(f"""
         SELECT ?p ?o ?label WHERE {{ GRAPH <{u.graph}> {{ <{u.iri}> ?p ?o .

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ontology.prefixes import PKG_ONTOLOGY_IRI
-from ontology.terms import ROLE_SHORTCUT, ROLE_ZH, ROLES
+from ontology.terms import ROLE_RANK, ROLE_SHORTCUT, ROLE_ZH, ROLES
 
 from ..errors import QueryError
 from ..model import find_doc, find_unit, natural, unit_place
@@ -94,13 +94,12 @@ def _load(kg) -> tuple[dict, ...]:
           ?unit pkg:deadline ?d . ?d pkg:deadlineText ?text . OPTIONAL { ?d pkg:deadlineYear ?year } } }"""):
         year = str(r["year"])[:4] if r["year"] is not None else ""
         due.setdefault(r["unit"], {})[str(r["d"])] = (str(r["text"]), year if year.isdigit() else "")
-    rank = {role: i for i, role in enumerate(ROLES)}
     rows = []
     for u in model.units.values():
         if u.kind not in ("task", "measure"):
             continue
         d = model.docs[u.doc]
-        on = sorted(pairs.get(u.iri, ()), key=lambda p: (rank.get(p[1], 9), p[0]))
+        on = sorted(pairs.get(u.iri, ()), key=lambda p: (ROLE_RANK.get(p[1], 9), p[0]))
         dl = [due[u.iri][k] for k in sorted(due.get(u.iri, {}), key=lambda k: natural(k))]
         texts = list(dict.fromkeys(t for t, _ in dl))
         keys = frozenset(y or t for t, y in dl) or frozenset((NO_DEADLINE,))
