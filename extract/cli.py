@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ontology.errors import say
+
 EPILOG = """example:
   policykg extract corpus/ --format csv > 分工表.csv     # with each document's corrections applied
   policykg extract corpus/guangzhou-ip-plan-2021-2025.txt --format json
@@ -76,15 +78,15 @@ def run(args) -> int:
                 results[i] = e
                 continue
             for line in fx.orphan_lines(results[i], fx.corrections_path(f)):
-                print(f"policykg: warning: {line}", file=sys.stderr)
+                say(f"warning: {line}")
     good = [r for r in results if not isinstance(r, InputError)]
     for r in results:
         if isinstance(r, InputError):
-            print(f"policykg: {r}", file=sys.stderr)
+            say(str(r))
     for x in good:
         for w in x.warnings:
             loc = f"{x.document.source}:{w.line}" if w.line else x.document.source
-            print(f"policykg: warning: {loc}: {w.message}", file=sys.stderr)
+            say(f"warning: {loc}: {w.message}")
     if not good:
         return 1
     render = {"json": to_json, "csv": to_csv, "table": to_table, "gold": to_gold}[args.format]
@@ -103,7 +105,7 @@ def run_eval(args) -> int:
     if args.corrections:
         return _eval_corrections(args)
     if not args.gold:
-        print("policykg: eval needs GOLD (a gold file or folder) or --corrections DIR", file=sys.stderr)
+        say("eval needs GOLD (a gold file or folder) or --corrections DIR")
         return 2
     gold = ev.load_gold_path(args.gold)
     paths = args.paths or [str(Path(args.gold) if Path(args.gold).is_dir() else Path(args.gold).parent)]
@@ -111,20 +113,20 @@ def run_eval(args) -> int:
     extractions = []
     for item in list_documents(paths):
         if isinstance(item, InputError):
-            print(f"policykg: {item}", file=sys.stderr)
+            say(str(item))
             continue
         if item.name not in wanted:
             continue  # gold says nothing about it: not evaluated
         try:
             extractions.append(extract_file(item))
         except InputError as e:
-            print(f"policykg: {e}", file=sys.stderr)
+            say(str(e))
     report = ev.evaluate(gold, extractions)
     for m in report.messages:
-        print(f"policykg: {m}", file=sys.stderr)
+        say(str(m))
     if not report.documents:
-        print(f"policykg: nothing to evaluate: no document named in {args.gold} was read from "
-              f"{', '.join(map(str, paths))}", file=sys.stderr)
+        say(f"nothing to evaluate: no document named in {args.gold} was read from "
+            f"{', '.join(map(str, paths))}")
         return 1
     render = {"table": ev.render_table, "json": ev.render_json}[args.format]
     write_text(args.output, render(report))
@@ -144,7 +146,7 @@ def _eval_corrections(args) -> int:
     raws, gold = [], []
     for item in list_documents(paths):
         if isinstance(item, InputError):
-            print(f"policykg: {item}", file=sys.stderr)
+            say(str(item))
             continue
         fixes = fx.load_for(item)
         if not fixes:
@@ -152,15 +154,15 @@ def _eval_corrections(args) -> int:
         raw = extract_file(item)
         curated = fx.apply(raw, fixes)
         for line in fx.orphan_lines(curated, fx.corrections_path(item)):
-            print(f"policykg: warning: {line}", file=sys.stderr)
+            say(f"warning: {line}")
         raws.append(raw)
         gold += ev.load_gold(io.StringIO(ev.to_gold([curated])), str(fx.corrections_path(item)))
     report = ev.evaluate(gold, raws)
     for m in report.messages:
-        print(f"policykg: {m}", file=sys.stderr)
+        say(str(m))
     if not report.documents:
-        print(f"policykg: nothing to evaluate: no document of {', '.join(map(str, paths))} has a corrections "
-              f"file ({fx.SUFFIX})", file=sys.stderr)
+        say(f"nothing to evaluate: no document of {', '.join(map(str, paths))} has a corrections "
+            f"file ({fx.SUFFIX})")
         return 1
     write_text(args.output, {"table": ev.render_table, "json": ev.render_json}[args.format](report))
     return 0
@@ -290,8 +292,7 @@ def run_correct(args) -> int:
     merged = fx.append(path, x.document.id, new)
     for c in merged[-len(new):]:
         print(f"correction {c.index}: {c.what}", file=sys.stdout)
-    print(f"policykg: {len(merged)} corrections in {fx.corrections_path(path)}; `policykg build` applies them",
-          file=sys.stderr)
+    say(f"{len(merged)} corrections in {fx.corrections_path(path)}; `policykg build` applies them")
     return 0
 
 
@@ -310,7 +311,7 @@ def run_corrections(args) -> int:
               "table": lambda: tables.to_text(rows, CORRECTION_COLUMNS)}[args.format]
     write_text("-", render())
     orphaned = sum(r["status"] == fx.ORPHANED for r in rows)
-    print(f"policykg: {len(rows)} corrections, {orphaned} orphaned", file=sys.stderr)
+    say(f"{len(rows)} corrections, {orphaned} orphaned")
     return 0
 
 
@@ -323,12 +324,12 @@ def run_import_corrections(args) -> int:
     for c in new:
         print(f"{'would add' if args.dry_run else 'correction'}: {c.what}")
     if not new:
-        print(f"policykg: {args.file} says what {x.document.id} says: no correction", file=sys.stderr)
+        say(f"{args.file} says what {x.document.id} says: no correction")
         return 0
     fx.check_applies(x, new)
     if args.dry_run:
         return 0
     merged = fx.append(path, x.document.id, new)
-    print(f"policykg: {len(new)} corrections added, {len(merged)} in {fx.corrections_path(path)}; "
-          "`policykg build` applies them", file=sys.stderr)
+    say(f"{len(new)} corrections added, {len(merged)} in {fx.corrections_path(path)}; "
+        "`policykg build` applies them")
     return 0

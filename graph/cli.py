@@ -13,7 +13,7 @@ import sys
 
 from extract import tables
 from ontology.terms import ROLE_ZH
-from ontology.errors import PolicyKGError
+from ontology.errors import PolicyKGError, say
 
 EPILOG = """examples:
   policykg build corpus/
@@ -225,7 +225,7 @@ def _endpoint(args):
 
 
 def _progress(done: int, total: int, message: str) -> None:
-    print(f"policykg: [{done}/{total}] {message}", file=sys.stderr, flush=True)
+    say(f"[{done}/{total}] {message}")
 
 
 def _open(args):
@@ -282,20 +282,20 @@ def cmd_build(args) -> int:
     try:
         report = build(args.paths or [args.corpus], args.data, _endpoint(args), _progress, executor=args.executor)
     except BuildInterrupted as e:
-        print(f"policykg: {e}", file=sys.stderr)
+        say(str(e))
         return 128 + e.signum
     except ExecutorError as e:  # a wrong --executor: a usage error, like argparse's
-        print(f"policykg: {e}", file=sys.stderr)
+        say(str(e))
         return 2
     for message in report.rejected:
-        print(f"policykg: {message}", file=sys.stderr)
+        say(str(message))
     for message in report.warnings:  # orphaned corrections: kept in their file, applied nowhere
-        print(f"policykg: warning: {message}", file=sys.stderr)
+        say(f"warning: {message}")
     _out(f"{report}\n")
     if report.rejected:
         built = len(report.added) + len(report.replaced) + len(report.skipped)
-        print(f"policykg: rejected {len(report.rejected)} of {len(report.rejected) + built} documents; "
-              f"built the other {built}", file=sys.stderr)
+        say(f"rejected {len(report.rejected)} of {len(report.rejected) + built} documents; "
+            f"built the other {built}")
         return EXIT_REJECTED
     return 0
 
@@ -474,14 +474,14 @@ def cmd_sparql(args) -> int:
         result = kg.sparql(text, update=args.update, limit=args.limit, timeout=args.timeout,
                            allow_service=args.allow_service)
     if result.kind == "update":
-        print(f"policykg: {result.message}", file=sys.stderr)
+        say(f"{result.message}")
         return 0
     if fmt in rdf:
         sys.stdout.buffer.write(result.serialize(fmt))
         sys.stdout.flush()
         return 0
     if result.truncated:
-        print(f"policykg: showing the first {len(result.rows)} rows (--limit)", file=sys.stderr)
+        say(f"showing the first {len(result.rows)} rows (--limit)")
     return _out({"table": result.to_table, "csv": result.to_csv, "json": result.to_json}[fmt]())
 
 
@@ -557,17 +557,17 @@ def main(argv=None) -> int:
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
-        print("policykg: interrupted", file=sys.stderr)
+        say("interrupted")
         return 130
     except BrokenPipeError:
         return 0
     except OSError as e:
-        print(f"policykg: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        say(f"{e.filename or ''}: {e.strerror or e}")
         return 1
     except PolicyKGError as e:
         # Every error a user can cause derives from this base and says what to fix in one line;
         # anything else is a bug and keeps its traceback.
-        print(f"policykg: {e}", file=sys.stderr)
+        say(str(e))
         return 1
 
 

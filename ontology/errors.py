@@ -8,3 +8,15 @@ class PolicyKGError(Exception):
 
     def __str__(self) -> str:
         return " ".join(super().__str__().split())
+
+
+def say(message: str) -> None:
+    """Write ``policykg: message`` to stderr as one line, in one write.
+
+    One write, not print's two (text, then newline): a signal handler that raises between them
+    (a build stopped by SIGTERM) would leave the line without its end and glue the next to it.
+    """
+    import sys
+
+    sys.stderr.write(f"policykg: {message}\n")
+    sys.stderr.flush()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from ontology.errors import say
+
 MODES = ("bipartite", "collaboration", "tasks")  # as graph.views.network.ROLE_MODES, without importing it
 
 
@@ -211,7 +213,7 @@ def register(sub, common, open_graph, print_rows) -> None:
             try:
                 c = compare(kg, args.a, args.b)
             except NotFound as exc:  # a document id that is not in the store: say which, exit 2 like a usage error
-                print(f"policykg: compare: {exc}", file=sys.stderr)
+                say(f"compare: {exc}")
                 return 2
         names = [args.section] if args.section else list(SECTIONS)
         if args.format == "json":
