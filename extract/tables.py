@@ -23,13 +23,12 @@ extractor may not import `graph/`; the graph side imports it from here.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["FORMULA_STARTS", "cell", "fit", "grid", "guard", "read_table", "text_of", "to_csv", "to_json", "to_text",
+__all__ = ["FORMULA_STARTS", "aligned", "cell", "fit", "grid", "guard", "read_table", "text_of", "to_csv", "to_json", "to_text",
            "to_xlsx", "to_xlsx_sheets", "unguard", "width"]
 
 # What makes Excel, LibreOffice or Sheets read a cell as a formula (or eat its first character).
@@ -178,16 +177,33 @@ def fit(s: str, n: int) -> str:
 
 def to_text(rows: Sequence[Mapping], columns: Sequence[str], max_width: int = 48) -> str:
     """Return records as an aligned terminal table (CJK characters count double)."""
-    cells = [[text_of(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
-    measure = functools.lru_cache(maxsize=1 << 14)(width)  # a column repeats its values (documents, roles, names)
-    sizes = [[measure(v) for v in row] for row in cells]  # each cell measured once
-    widths = [min(max_width, max([width(c), *(size[i] for size in sizes)])) for i, c in enumerate(columns)]
-    lines = ["  ".join(fit(c, w) for c, w in zip(columns, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for row, size in zip(cells, sizes):
-        lines.append("  ".join(v + " " * (w - n) if n <= w else fit(v, w)
-                               for v, n, w in zip(row, size, widths)).rstrip())
-    return "\n".join(lines) + "\n"
+    return aligned(columns, [[text_of(r.get(c)) for c in columns] for r in rows], max_width)
+
+
+def aligned(columns: Sequence[str], lines: Sequence[Sequence], max_width: int = 48) -> str:
+    """Return lines of cells (one per column: text, a number or None) as an aligned terminal table
+    (CJK characters count double).
+
+    Each column is at most `max_width` wide, a wider cell cut with …. A column repeats its
+    values (documents, roles, names), so each distinct value is measured and padded once.
+
+    >>> print(aligned(["doc", "who"], [["d1", "市版权局"], ["d22", None]]), end="")
+    doc  who
+    ---  --------
+    d1   市版权局
+    d22
+    """
+    padded = []
+    for i, c in enumerate(columns):
+        texts = {v: text_of(v).replace("\n", " ") for v in {line[i] for line in lines}}
+        sizes = {v: width(t) for v, t in texts.items()}
+        w = min(max_width, max([width(c), *sizes.values()]))
+        padded.append((w, {v: t + " " * (w - sizes[v]) if sizes[v] <= w else fit(t, w) for v, t in texts.items()}))
+    out = ["  ".join(fit(c, w) for c, (w, _) in zip(columns, padded)).rstrip(),
+           "  ".join("-" * w for w, _ in padded)]
+    pads = [p for _, p in padded]
+    out += ["  ".join([p[v] for p, v in zip(pads, line)]).rstrip() for line in lines]
+    return "\n".join(out) + "\n"
 
 
 def unguard(value: str) -> str:

@@ -28,12 +28,12 @@ from pathlib import Path
 
 from ontology import iris
 from ontology.prefixes import NAMESPACES as NS
-from ontology.terms import ROLE_RANK, ROLES
+from ontology.terms import ROLE_RANK, ROLE_ZH, ROLES
 
 from . import model as M
 
-__all__ = ["BureauIndex", "clause_key", "doc_rows", "document_file", "encode", "index_for", "raw_row", "read_head",
-           "shown", "write_rows"]
+__all__ = ["BRIEF", "BureauIndex", "brief", "clause_key", "doc_rows", "document_file", "encode",
+           "index_for", "names_by_iri", "raw_row", "read_head", "shown", "write_rows"]
 
 _KIND_RANK = {k: i for i, k in enumerate(M.KINDS)}
 _PREDICATES = {NS[prefix] + local: name for prefix, local, name in (
@@ -44,8 +44,8 @@ _PREDICATES = {NS[prefix] + local: name for prefix, local, name in (
 _SINGLE = {"text", "target", "extent", "type", "number", "title", "parent", "agent", "role", "written", "clause"}
 _HEAD = "#head\t"  # the first line of a file kept per graph: its part of the model's head
 ROWS_FOLDER = "rows"  # under the cache folder: one file per document (`encode`), named by its N-Quads' sha256
-FORMAT = 2  # of the files kept: a change to what `doc_rows` gives bumps it, and every file is made anew
-INDEX_FORMAT = 3  # of the SQLite file made from them per version (its tables and indexes)
+FORMAT = 3  # of the files kept: a change to what `doc_rows` gives bumps it, and every file is made anew
+INDEX_FORMAT = 4  # of the SQLite file made from them per version (its tables and indexes)
 
 
 def raw_row(u: M.Unit, place: Mapping, role: str, agency: str) -> dict:
@@ -62,20 +62,46 @@ def clause_key(c: Mapping) -> tuple:
 
 def shown(model: M.Model, raws: Iterable[Mapping]) -> list[dict]:
     """Return stored rows as `agency_tasks` gives them: the document's title, year and issuer, partners named."""
-    names = {iri: a["name"] for iri, a in model.agencies.items()}
+    names = names_by_iri(model)
     return [_shown(model, names, raw) for raw in raws]
+
+
+def names_by_iri(model: M.Model) -> dict[str, str]:
+    """Return every agency's name by IRI, as rows show them."""
+    return {iri: a["name"] for iri, a in model.agencies.items()}
+
+
+def _partners(names: Mapping[str, str], partners: Iterable[Sequence[str]]) -> list[dict]:
+    """Return a row's other agencies ([IRI, role] pairs) named, leads first, then by name."""
+    return [{"agency": names.get(a, a), "iri": a, "role": r}
+            for a, r in sorted(partners, key=lambda p: (ROLE_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0]))]
+
+
+def _first_clause(clauses: Sequence[Mapping]) -> Mapping:
+    return min(clauses, key=clause_key) if len(clauses) > 1 else clauses[0]
+
+
+# An agency's row in one line, as `policykg agency` prints it (`brief`): kept in the index, so a
+# listing of tens of thousands of rows reads these cells and never a row's JSON.
+BRIEF = ("doc", "task", "role", "title", "as written", "with")
+
+
+def brief(row: Mapping) -> tuple[str, ...]:
+    """Return a shown row (`shown`) as its `BRIEF` cells: document, task (its id in the document),
+    role in Chinese, title, the name as written in its first clause, the other agencies."""
+    return (row["doc"], row["task"].rsplit("/", 1)[-1], ROLE_ZH.get(row["role"], row["role"]), row["title"],
+            row["name_as_written"], "、".join(p["agency"] for p in row["partners"]))
 
 
 def _shown(model: M.Model, names: Mapping[str, str], raw: Mapping) -> dict:
     d = model.docs[raw["doc"]]
     clauses = sorted(raw["clauses"], key=clause_key) if len(raw["clauses"]) > 1 else raw["clauses"]
     first = clauses[0]
-    partners = sorted(raw["partners"], key=lambda p: (ROLE_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0]))
     return {"task": raw["task"], "iri": raw["iri"], "doc": raw["doc"], "doc_title": d["title"], "year": d.get("year"),
             "issuer": d.get("issuer", ""), "part": raw["part"], "part_title": raw["part_title"],
             "section": raw["section"], "section_title": raw["section_title"], "number": raw["number"],
             "kind": raw["kind"], "title": raw["title"], "role": raw["role"],
-            "partners": [{"agency": names.get(a, a), "iri": a, "role": r} for a, r in partners],
+            "partners": _partners(names, raw["partners"]),
             "clauses": clauses, "name_as_written": first["name_as_written"], "clause": first["quote"],
             "span": first["span"], "name_span": first["name_span"]}
 
@@ -158,11 +184,19 @@ def doc_rows(doc_id: str, doc_iri: str, triples: Iterable[tuple[str, str, object
 def encode(rows: Sequence[Mapping]) -> bytes:
     """Return a document's rows as the bytes a worker hands back and a build keeps, one line per row.
 
-    A line is the agency's IRI, the role, the document, the unit's rank in it and the row as
-    compact JSON, tab-separated: the index is made from them without parsing a row.
+    A line is the agency's IRI, the role, the document, the unit's rank in it, what its `brief`
+    needs (task, title, name as written, partners by IRI) and the row, both as compact JSON,
+    tab-separated (JSON holds no raw tab): the index is made from them without parsing a row.
     """
-    return "".join(f"{r['agency']}\t{r['role']}\t{r['doc']}\t{r['order']}\t"
-                   f"{json.dumps(r, ensure_ascii=False, separators=(',', ':'))}\n" for r in rows).encode("utf-8")
+    def line(r: Mapping) -> str:
+        short = [r["task"], r["title"], _first_clause(r["clauses"])["name_as_written"], r["partners"]]
+        return (f"{r['agency']}\t{r['role']}\t{r['doc']}\t{r['order']}\t{_compact(short)}\t{_compact(r)}\n")
+
+    return "".join(map(line, rows)).encode("utf-8")
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def document_file(doc_id: str, graph: str, triples: Iterable[tuple[str, str, object]]) -> bytes:
@@ -182,13 +216,17 @@ def _head_of(line: bytes) -> dict:
     return json.loads(text[len(_HEAD):])
 
 
-def _lines(data: bytes) -> list[tuple[str, str, str, int, int, str]]:
+def _lines(data: bytes, names: Mapping[str, str]) -> list[tuple]:
+    """Return the index's records of a document's rows (`encode`): keys, `brief` cells, the row's JSON."""
     out = []
     for line in data.decode("utf-8").splitlines():
         if line.startswith(_HEAD):
             continue
-        agency, role, doc, order, row = line.split("\t", 4)
-        out.append((agency, role, doc, int(order), ROLE_RANK.get(role, 9), row))
+        agency, role, doc, order, short, row = line.split("\t", 5)
+        task, title, written, partners = json.loads(short)
+        cells = brief({"doc": doc, "task": task, "role": role, "title": title, "name_as_written": written,
+                       "partners": _partners(names, partners)})
+        out.append((agency, role, doc, int(order), ROLE_RANK.get(role, 9), *cells, row))
     return out
 
 
@@ -227,20 +265,32 @@ class BureauIndex:
         """Return rows of the `agencies` with any of `roles` (of the documents `docs`, None: all), shown:
         in document order (document, unit, role, then the agencies' order given), from `offset`,
         at most `limit`. Each comes with its key (document, unit order, role rank, agency)."""
+        found = self._select(("row",), agencies, roles, docs, limit, offset)
+        rows = json.loads("[" + ",".join(r[4] for r in found) + "]")  # one parse for thousands of rows
+        return [(r[:4], row) for r, row in zip(found, shown(model, rows))]
+
+    def briefs(self, agencies: Sequence[str], roles: Sequence[str] = ROLES, docs: Iterable[str] | None = None,
+               limit: int | None = None, offset: int = 0) -> list[tuple[tuple, tuple[str, ...]]]:
+        """Return what `page` returns with each row as its `brief` cells, read from the index: no row is parsed."""
+        found = self._select(_BRIEF_COLUMNS, agencies, roles, docs, limit, offset)
+        return [(r[:4], r[4:]) for r in found]
+
+    def _select(self, columns: Sequence[str], agencies: Sequence[str], roles: Sequence[str],
+                docs: Iterable[str] | None, limit: int | None, offset: int) -> list[tuple]:
+        """Return (doc, ord, rank, agency, *columns) of the rows `page` means, in its order."""
         where, args = self._where(agencies, roles, docs)
         order = " ".join(f"WHEN ? THEN {i}" for i in range(len(agencies)))
         if limit is None and not offset:  # every row: read in the index's order
-            found = self._db.execute(
-                f"SELECT doc, ord, rank, agency, row FROM rows WHERE {where} "
+            return self._db.execute(
+                f"SELECT doc, ord, rank, agency, {', '.join(columns)} FROM rows WHERE {where} "
                 f"ORDER BY doc, ord, rank, CASE agency {order} END", (*args, *agencies)).fetchall()
-        else:  # a page, found on the index (agency, doc, ord, rank, role) alone: only its rows' text is read
-            found = self._db.execute(
-                f"SELECT k.doc, k.ord, k.rank, k.agency, r.row FROM (SELECT rowid AS id, doc, ord, rank, agency, "
-                f"CASE agency {order} END AS pos FROM rows WHERE {where} ORDER BY doc, ord, rank, pos "
-                "LIMIT ? OFFSET ?) AS k JOIN rows AS r ON r.rowid = k.id ORDER BY k.doc, k.ord, k.rank, k.pos",
-                (*agencies, *args, -1 if limit is None else limit, offset)).fetchall()
-        rows = json.loads("[" + ",".join(r[4] for r in found) + "]")  # one parse for thousands of rows
-        return [(r[:4], row) for r, row in zip(found, shown(model, rows))]
+        # a page, found on the index (agency, doc, ord, rank, role) alone: only its rows' text is read
+        return self._db.execute(
+            f"SELECT k.doc, k.ord, k.rank, k.agency, {', '.join('r.' + c for c in columns)} FROM "
+            f"(SELECT rowid AS id, doc, ord, rank, agency, CASE agency {order} END AS pos FROM rows WHERE {where} "
+            "ORDER BY doc, ord, rank, pos LIMIT ? OFFSET ?) AS k JOIN rows AS r ON r.rowid = k.id "
+            "ORDER BY k.doc, k.ord, k.rank, k.pos",
+            (*agencies, *args, -1 if limit is None else limit, offset)).fetchall()
 
     def tally(self, agencies: Sequence[str], roles: Sequence[str] = ROLES,
               docs: Iterable[str] | None = None) -> tuple[dict[str, int], int]:
@@ -275,19 +325,26 @@ class BureauIndex:
         self._db.close()
 
 
-def _make(path: Path, docs: Iterable[bytes]) -> None:
-    """Write the index of a version from every document's rows (`encode`), into a new file swapped in whole."""
+_BRIEF_COLUMNS = tuple(f"brief{i}" for i in range(len(BRIEF)))
+
+
+def _make(path: Path, docs: Iterable[bytes], names: Mapping[str, str]) -> None:
+    """Write the index of a version from every document's rows (`encode`), into a new file swapped in whole;
+    `names`: every agency's name by IRI in the version (`names_by_iri`), for the rows' `brief`."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
     try:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE rows (agency TEXT, role TEXT, doc TEXT, ord INTEGER, rank INTEGER, row TEXT)")
+        db.execute("CREATE TABLE rows (agency TEXT, role TEXT, doc TEXT, ord INTEGER, rank INTEGER, "
+                   f"{', '.join(c + ' TEXT' for c in _BRIEF_COLUMNS)}, row TEXT)")
+        insert = f"INSERT INTO rows VALUES ({', '.join('?' * (6 + len(BRIEF)))})"
         for data in docs:
-            db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", _lines(data))
-        # Covering a page's order and a tally's counts: neither reads a row's text.
-        db.execute("CREATE INDEX by_agency ON rows (agency, doc, ord, rank, role)")
+            db.executemany(insert, _lines(data, names))
+        # Covering a page's order, a tally's counts and the rows' `brief`: none of them reads a row's JSON,
+        # and an agency's lines are read in order from one run of the index, not from across the table.
+        db.execute(f"CREATE INDEX by_agency ON rows (agency, doc, ord, rank, role, {', '.join(_BRIEF_COLUMNS)})")
         db.commit()
     finally:
         db.close()
@@ -327,7 +384,7 @@ def _open_or_make(kg, folder: Path, version: str) -> BureauIndex | None:
     if not path.exists():
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _make(path, _every_file(kg, folder))
+            _make(path, _every_file(kg, folder), names_by_iri(kg.model()))
         except (OSError, sqlite3.Error):
             return None  # a read-only data folder: the SPARQL path answers
         for old in folder.glob("bureau*-*.sqlite"):

@@ -313,12 +313,13 @@ def _natural(text: str) -> int:
 
 def cmd_agency(args) -> int:
     from graph.export import bureau_table, write_output
-    from graph.views.agency import agency_page
+    from graph.views.agency import LINE_COLUMNS, agency_lines, agency_page
 
     fmt = _check_format(args.format, ("table", "csv", "json", "xlsx"))
-    with _open(args) as kg:
-        page = agency_page(kg, args.name, args.role, doc=args.doc, year=args.year, issuer=args.issuer,
-                           predecessors=args.predecessors, limit=args.limit, offset=args.offset)
+    with _open(args) as kg:  # a table prints each row's line, read as such (`agency_lines`)
+        page = (agency_lines if fmt == "table" else agency_page)(
+            kg, args.name, args.role, doc=args.doc, year=args.year, issuer=args.issuer,
+            predecessors=args.predecessors, limit=args.limit, offset=args.offset)
         rows = page.rows
         who = kg.resolve_agency(args.name)
     if fmt == "json":
@@ -333,16 +334,14 @@ def cmd_agency(args) -> int:
         write_output(args.output, tables.to_xlsx(bureau_table(rows)))
         return 0
     else:
-        shown = [{"doc": r["doc"], "task": r["task"].rsplit("/", 1)[-1], "role": ROLE_ZH[r["role"]], "title": r["title"],
-                  "as written": r["name_as_written"],
-                  "with": "、".join(p["agency"] for p in r["partners"]),
-                  "formerly": f"formerly {r['formerly']}" if r.get("formerly") else ""} for r in rows]
-        columns = ["doc", "task", "role", "title", "as written", "with"]
-        if any(r.get("formerly") for r in rows):  # rows that come through a predecessor say so (曾用名)
-            columns.append("formerly")
+        columns = LINE_COLUMNS
+        if any(r[-1] for r in rows):  # rows that come through a predecessor say so (曾用名)
+            rows = [(*r[:-1], f"formerly {r[-1]}" if r[-1] else "") for r in rows]
+        else:
+            columns, rows = columns[:-1], [r[:-1] for r in rows]
         head = (f"{who['name']}: {len(rows)} rows" if len(rows) == page.total else
                 f"{who['name']}: rows {args.offset + 1}–{args.offset + len(rows)} of {page.total}")
-        data = head + "\n" + tables.to_text(shown, columns)
+        data = head + "\n" + tables.aligned(columns, rows)
     write_output(args.output, data.encode("utf-8"))
     return 0
 

@@ -141,3 +141,22 @@ def test_pages_of_an_agency_are_its_rows_in_order_with_their_totals_either_way(g
     assert kept == read
     (every, got), (in_doc, got_in_doc) = kept
     assert got == every and len(every) > 7 and got_in_doc == in_doc and 0 < len(in_doc) < len(every)
+
+
+def test_an_agencys_lines_are_its_rows_in_one_line_each_either_way(genre_data, monkeypatch):
+    def every_line(kg):
+        return {(a["iri"], roles): A.agency_lines(kg, a["iri"], roles, predecessors=True).rows
+                for a in A.agency_counts(kg) for roles in ROLE_SETS}
+
+    with open_kg(genre_data, corpus=None) as kg:
+        kept = every_line(kg)
+        rows = {(iri, roles): [(*B.brief(r), r["formerly"]) for r in
+                               A.agency_page(kg, iri, roles, predecessors=True).rows] for iri, roles in kept}
+        top = max(A.agency_counts(kg), key=lambda a: a["total"])["iri"]
+        page = A.agency_lines(kg, top, predecessors=True, limit=5, offset=3)
+    assert kept == rows
+    assert sum(map(len, kept.values())) > 500
+    assert page.rows == kept[(top, ROLES)][3:8] and page.total == len(kept[(top, ROLES)])
+    monkeypatch.setattr(A, "index_for", lambda kg: None)  # an endpoint: the lines of the rows SPARQL reads
+    with open_kg(genre_data, corpus=None) as kg:
+        assert every_line(kg) == kept
