@@ -71,10 +71,14 @@ def names_by_iri(model: M.Model) -> dict[str, str]:
     return {iri: a["name"] for iri, a in model.agencies.items()}
 
 
+def _partner_order(names: Mapping[str, str]) -> Callable[[Sequence[str]], tuple]:
+    """Return the sort key of a row's other agencies ([IRI, role] pairs): leads first, then by name."""
+    return lambda p: (ROLE_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0])
+
+
 def _partners(names: Mapping[str, str], partners: Iterable[Sequence[str]]) -> list[dict]:
-    """Return a row's other agencies ([IRI, role] pairs) named, leads first, then by name."""
-    return [{"agency": names.get(a, a), "iri": a, "role": r}
-            for a, r in sorted(partners, key=lambda p: (ROLE_RANK.get(p[1], 9), names.get(p[0], p[0]), p[0]))]
+    """Return a row's other agencies ([IRI, role] pairs) named, in their order (`_partner_order`)."""
+    return [{"agency": names.get(a, a), "iri": a, "role": r} for a, r in sorted(partners, key=_partner_order(names))]
 
 
 def _first_clause(clauses: Sequence[Mapping]) -> Mapping:
@@ -89,8 +93,13 @@ BRIEF = ("doc", "task", "role", "title", "as written", "with")
 def brief(row: Mapping) -> tuple[str, ...]:
     """Return a shown row (`shown`) as its `BRIEF` cells: document, task (its id in the document),
     role in Chinese, title, the name as written in its first clause, the other agencies."""
-    return (row["doc"], row["task"].rsplit("/", 1)[-1], ROLE_ZH.get(row["role"], row["role"]), row["title"],
-            row["name_as_written"], "、".join(p["agency"] for p in row["partners"]))
+    return brief_cells(row["doc"], row["task"], row["role"], row["title"], row["name_as_written"],
+                       [p["agency"] for p in row["partners"]])
+
+
+def brief_cells(doc: str, task: str, role: str, title: str, written: str, partners: Iterable[str]) -> tuple[str, ...]:
+    """Return the `BRIEF` cells of a row from its parts (`partners`: the other agencies' names, in order)."""
+    return doc, task.rsplit("/", 1)[-1], ROLE_ZH.get(role, role), title, written, "、".join(partners)
 
 
 def _shown(model: M.Model, names: Mapping[str, str], raw: Mapping) -> dict:
@@ -218,14 +227,13 @@ def _head_of(line: bytes) -> dict:
 
 def _lines(data: bytes, names: Mapping[str, str]) -> list[tuple]:
     """Return the index's records of a document's rows (`encode`): keys, `brief` cells, the row's JSON."""
-    out = []
-    for line in data.decode("utf-8").splitlines():
-        if line.startswith(_HEAD):
-            continue
-        agency, role, doc, order, short, row = line.split("\t", 5)
-        task, title, written, partners = json.loads(short)
-        cells = brief({"doc": doc, "task": task, "role": role, "title": title, "name_as_written": written,
-                       "partners": _partners(names, partners)})
+    lines = [line.split("\t", 5) for line in data.decode("utf-8").splitlines() if not line.startswith(_HEAD)]
+    shorts = json.loads("[" + ",".join(line[4] for line in lines) + "]")  # one parse per document
+    out, order_of = [], _partner_order(names)
+    for (agency, role, doc, order, _, row), (task, title, written, partners) in zip(lines, shorts):
+        if len(partners) > 1:
+            partners.sort(key=order_of)
+        cells = brief_cells(doc, task, role, title, written, [names.get(a, a) for a, _ in partners])
         out.append((agency, role, doc, int(order), ROLE_RANK.get(role, 9), *cells, row))
     return out
 
