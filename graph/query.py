@@ -113,7 +113,8 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None,
     """Build the store (`graph.build.build`, the same arguments), then make what every query of
     the new version starts from, where the backend keeps a cache folder: the model's head, every
     agency's rows by agency and their counts (each name lookup ranks by them), from the files the
-    workers left (`graph.bureau_index`). The first `policykg agency` or app view reads them at once."""
+    workers left (`graph.bureau_index`), and the documents' table. The first `policykg agency`,
+    `documents` or app view reads them at once."""
     report = _builder.build(paths, data_dir, endpoint, progress, executor)
     backend = open_backend(data_dir, endpoint)
     if backend.cache_dir is not None and report.changed:
@@ -127,6 +128,7 @@ def build(paths, data_dir=None, endpoint=None, progress: Progress | None = None,
             kg.model()
             index_for(kg)
             kg.agency_counts()
+            kg.documents()  # counted by the store in one query: 1.2 s at 10,000 plans, paid here once
         report.timings["index"] = time.perf_counter() - t
     return report
 
