@@ -182,10 +182,11 @@ def to_text(rows: Sequence[Mapping], columns: Sequence[str], max_width: int = 48
 
 def aligned(columns: Sequence[str], lines: Sequence[Sequence], max_width: int = 48) -> str:
     """Return lines of cells (one per column: text, a number or None) as an aligned terminal table
-    (CJK characters count double).
+    (CJK characters count double); cells past the last column are left out.
 
     Each column is at most `max_width` wide, a wider cell cut with …. A column repeats its
-    values (documents, roles, names), so each distinct value is measured and padded once.
+    values (documents, roles, names), so each distinct value is measured and padded once, and
+    the lines are put together column by column (a hundred thousand lines in a fraction of a second).
 
     >>> print(aligned(["doc", "who"], [["d1", "市版权局"], ["d22", None]]), end="")
     doc  who
@@ -193,16 +194,17 @@ def aligned(columns: Sequence[str], lines: Sequence[Sequence], max_width: int = 
     d1   市版权局
     d22
     """
-    padded = []
-    for i, c in enumerate(columns):
-        texts = {v: text_of(v).replace("\n", " ") for v in {line[i] for line in lines}}
+    cells = list(zip(*lines))[:len(columns)] or [()] * len(columns)  # column by column
+    widths, padded = [], []
+    for c, column in zip(columns, cells):
+        texts = {v: text_of(v).replace("\n", " ") for v in set(column)}
         sizes = {v: width(t) for v, t in texts.items()}
         w = min(max_width, max([width(c), *sizes.values()]))
-        padded.append((w, {v: t + " " * (w - sizes[v]) if sizes[v] <= w else fit(t, w) for v, t in texts.items()}))
-    out = ["  ".join(fit(c, w) for c, (w, _) in zip(columns, padded)).rstrip(),
-           "  ".join("-" * w for w, _ in padded)]
-    pads = [p for _, p in padded]
-    out += ["  ".join([p[v] for p, v in zip(pads, line)]).rstrip() for line in lines]
+        pad = {v: t + " " * (w - sizes[v]) if sizes[v] <= w else fit(t, w) for v, t in texts.items()}
+        widths.append(w)
+        padded.append(map(pad.__getitem__, column))
+    out = ["  ".join(fit(c, w) for c, w in zip(columns, widths)).rstrip(), "  ".join("-" * w for w in widths),
+           *map(str.rstrip, map("  ".join, zip(*padded)))]
     return "\n".join(out) + "\n"
 
 

@@ -137,17 +137,19 @@ def doc_rows(doc_id: str, doc_iri: str, triples: Iterable[tuple[str, str, object
             many["attribution"][s].append(str(o))
         elif name in _SINGLE:
             one[name].setdefault(s, o)
-    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for body, annos in many["body"].items():
-        for a in annos:
-            found = iris.segment_span(str(one["target"].get(a, "")))
-            if found is not None:
-                spans[body].append(found)
-    for found in spans.values():
-        found.sort()
+    bodies, targets, spans = many["body"], one["target"], {}
+
+    def spans_of(body: str) -> list[tuple[int, int]]:
+        """The spans of the annotations on `body`, sorted: worked out for the bodies a row names only."""
+        got = spans.get(body)
+        if got is None:
+            got = spans[body] = sorted(f for f in (iris.segment_span(str(targets.get(a, "")))
+                                                   for a in bodies.get(body, ())) if f is not None)
+        return got
 
     def span(body: str) -> list[int | None]:
-        return list(spans[body][0]) if spans.get(body) else [None, None]
+        got = spans_of(body)
+        return list(got[0]) if got else [None, None]
 
     found = []
     for s, number in one["number"].items():
@@ -157,7 +159,7 @@ def doc_rows(doc_id: str, doc_iri: str, triples: Iterable[tuple[str, str, object
             continue
         parent = one["parent"].get(s)
         parent = None if parent is None or str(parent) == doc_iri else str(parent)
-        head = spans[s][0] if spans.get(s) else (-1, -1)
+        head = spans_of(s)[0] if spans_of(s) else (-1, -1)
         extent = iris.segment_span(str(one["extent"].get(s, ""))) or head
         found.append((extent[0], _KIND_RANK[kind], head[0], M.natural(rid), s, rid, kind, str(number),
                       str(one["title"].get(s) or ""), parent, head))
@@ -204,8 +206,7 @@ def encode(rows: Sequence[Mapping]) -> bytes:
     return "".join(map(line, rows)).encode("utf-8")
 
 
-def _compact(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # made once, not per row
 
 
 def document_file(doc_id: str, graph: str, triples: Iterable[tuple[str, str, object]]) -> bytes:
@@ -277,11 +278,19 @@ class BureauIndex:
         rows = json.loads("[" + ",".join(r[4] for r in found) + "]")  # one parse for thousands of rows
         return [(r[:4], row) for r, row in zip(found, shown(model, rows))]
 
-    def briefs(self, agencies: Sequence[str], roles: Sequence[str] = ROLES, docs: Iterable[str] | None = None,
-               limit: int | None = None, offset: int = 0) -> list[tuple[tuple, tuple[str, ...]]]:
-        """Return what `page` returns with each row as its `brief` cells, read from the index: no row is parsed."""
-        found = self._select(_BRIEF_COLUMNS, agencies, roles, docs, limit, offset)
-        return [(r[:4], r[4:]) for r in found]
+    def lines(self, agencies: Sequence[str], roles: Sequence[str] = ROLES, docs: Iterable[str] | None = None,
+              limit: int | None = None, offset: int = 0, tags: Sequence = ()) -> list[tuple]:
+        """Return the rows `page` means, in its order, each as its `brief` cells and then the tag of
+        the agency carrying it (``tags[i]`` for ``agencies[i]``, None without one). SQLite gives the
+        lines as they are, from its index alone: no row is parsed, no tuple is made here."""
+        where, args = self._where(agencies, roles, docs)
+        tags = [*tags, *[None] * (len(agencies) - len(tags))]
+        order = " ".join(f"WHEN ? THEN {i}" for i in range(len(agencies)))
+        return self._db.execute(
+            f"SELECT {', '.join(_BRIEF_COLUMNS)}, CASE agency {' '.join('WHEN ? THEN ?' for _ in agencies)} END "
+            f"FROM rows WHERE {where} ORDER BY doc, ord, rank, CASE agency {order} END LIMIT ? OFFSET ?",
+            (*(x for pair in zip(agencies, tags) for x in pair), *args, *agencies,
+             -1 if limit is None else limit, offset)).fetchall()
 
     def _select(self, columns: Sequence[str], agencies: Sequence[str], roles: Sequence[str],
                 docs: Iterable[str] | None, limit: int | None, offset: int) -> list[tuple]:

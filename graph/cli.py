@@ -338,7 +338,7 @@ def cmd_agency(args) -> int:
         if any(r[-1] for r in rows):  # rows that come through a predecessor say so (曾用名)
             rows = [(*r[:-1], f"formerly {r[-1]}" if r[-1] else "") for r in rows]
         else:
-            columns, rows = columns[:-1], [r[:-1] for r in rows]
+            columns = columns[:-1]  # and `aligned` leaves the last cell of each line out
         head = (f"{who['name']}: {len(rows)} rows" if len(rows) == page.total else
                 f"{who['name']}: rows {args.offset + 1}–{args.offset + len(rows)} of {page.total}")
         data = head + "\n" + tables.aligned(columns, rows)

@@ -311,6 +311,10 @@ _DOC_FACTS = {"titles": "title", "places": "placeLabel", "starts": "start", "dat
 _FACT_OF = {f"{NAMESPACES['eli']}title": "titles", f"{NAMESPACES['eli']}date_document": "dates",
             f"{NAMESPACES['dct']}creator": "creators"}
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# The predicates `doc_head` reads besides rdf:type: a graph's other triples are passed over.
+_HEAD_PREDICATES = frozenset({*_FACT_OF, *(NAMESPACES[k] + local for k, local in (
+    ("eli", "is_realized_by"), ("dct", "identifier"), ("dct", "temporal"), ("dct", "spatial"),
+    ("dcat", "startDate"), ("skos", "prefLabel"), ("skos", "altLabel")))})
 
 
 def doc_entry(facts: Mapping) -> dict:
@@ -331,10 +335,12 @@ def doc_head(graph: str, triples: Iterable[tuple[str, str, object]]) -> tuple[li
     eli, dct, skos, org = (NAMESPACES[k] for k in ("eli", "dct", "skos", "org"))
     typed: dict[str, set[str]] = defaultdict(set)
     one: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    wanted = {f"{eli}LegalResource", f"{org}Organization"}
     for s, p, o in triples:
         if p == _RDF_TYPE:
-            typed[str(o)].add(s)
-        else:
+            if str(o) in wanted:
+                typed[str(o)].add(s)
+        elif p in _HEAD_PREDICATES:
             one[p][s].append(o)
     entries = []
     for d in sorted(typed[f"{eli}LegalResource"]):

@@ -166,7 +166,7 @@ def _page(kg, name, roles, doc, year, issuer, predecessors, limit, offset, *, li
     index = index_for(kg)
     if index is not None:
         if lines:
-            keyed = index.briefs(order, roles, keep, limit, offset)
+            keyed = index.lines(order, roles, keep, limit, offset, [formerly[a][0] for a in order])
         else:
             keyed = index.page(kg.model(), order, roles, keep, limit, offset)
         counted, units = index.tally(order, roles, keep)
@@ -180,9 +180,9 @@ def _page(kg, name, roles, doc, year, issuer, predecessors, limit, offset, *, li
         units = len({key[:2] for key, _ in keyed})
         keyed = keyed[offset:None if limit is None else offset + limit]
         if lines:
-            keyed = [(key, brief(r)) for key, r in keyed]
+            keyed = [(*brief(r), formerly[key[3]][0]) for key, r in keyed]
     if lines:
-        rows = [(*cells, formerly[key[3]][0]) for key, cells in keyed]
+        rows = keyed  # as the index gives them, or made above
     else:
         if index is None:  # the remembered rows (`_rows_of`) stay as they are
             keyed = [(key, dict(r)) for key, r in keyed]
