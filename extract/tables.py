@@ -28,8 +28,8 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["FORMULA_STARTS", "aligned", "cell", "fit", "grid", "guard", "read_table", "text_of", "to_csv", "to_json", "to_text",
-           "to_xlsx", "to_xlsx_sheets", "unguard", "width"]
+__all__ = ["FORMULA_STARTS", "aligned", "cell", "fit", "grid", "guard", "read_table", "text_of", "to_csv", "to_json",
+           "to_text", "to_xlsx", "to_xlsx_sheets", "unguard", "width"]
 
 # What makes Excel, LibreOffice or Sheets read a cell as a formula (or eat its first character).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -274,7 +274,18 @@ class BureauIndex:
         """Return rows of the `agencies` with any of `roles` (of the documents `docs`, None: all), shown:
         in document order (document, unit, role, then the agencies' order given), from `offset`,
         at most `limit`. Each comes with its key (document, unit order, role rank, agency)."""
-        found = self._select(("row",), agencies, roles, docs, limit, offset)
+        where, args = self._where(agencies, roles, docs)
+        order = " ".join(f"WHEN ? THEN {i}" for i in range(len(agencies)))
+        if limit is None and not offset:  # every row: read in the index's order
+            found = self._db.execute(
+                f"SELECT doc, ord, rank, agency, row FROM rows WHERE {where} "
+                f"ORDER BY doc, ord, rank, CASE agency {order} END", (*args, *agencies)).fetchall()
+        else:  # a page, found on the index (agency, doc, ord, rank, role) alone: only its rows' text is read
+            found = self._db.execute(
+                f"SELECT k.doc, k.ord, k.rank, k.agency, r.row FROM (SELECT rowid AS id, doc, ord, rank, agency, "
+                f"CASE agency {order} END AS pos FROM rows WHERE {where} ORDER BY doc, ord, rank, pos "
+                "LIMIT ? OFFSET ?) AS k JOIN rows AS r ON r.rowid = k.id ORDER BY k.doc, k.ord, k.rank, k.pos",
+                (*agencies, *args, -1 if limit is None else limit, offset)).fetchall()
         rows = json.loads("[" + ",".join(r[4] for r in found) + "]")  # one parse for thousands of rows
         return [(r[:4], row) for r, row in zip(found, shown(model, rows))]
 
@@ -291,23 +302,6 @@ class BureauIndex:
             f"FROM rows WHERE {where} ORDER BY doc, ord, rank, CASE agency {order} END LIMIT ? OFFSET ?",
             (*(x for pair in zip(agencies, tags) for x in pair), *args, *agencies,
              -1 if limit is None else limit, offset)).fetchall()
-
-    def _select(self, columns: Sequence[str], agencies: Sequence[str], roles: Sequence[str],
-                docs: Iterable[str] | None, limit: int | None, offset: int) -> list[tuple]:
-        """Return (doc, ord, rank, agency, *columns) of the rows `page` means, in its order."""
-        where, args = self._where(agencies, roles, docs)
-        order = " ".join(f"WHEN ? THEN {i}" for i in range(len(agencies)))
-        if limit is None and not offset:  # every row: read in the index's order
-            return self._db.execute(
-                f"SELECT doc, ord, rank, agency, {', '.join(columns)} FROM rows WHERE {where} "
-                f"ORDER BY doc, ord, rank, CASE agency {order} END", (*args, *agencies)).fetchall()
-        # a page, found on the index (agency, doc, ord, rank, role) alone: only its rows' text is read
-        return self._db.execute(
-            f"SELECT k.doc, k.ord, k.rank, k.agency, {', '.join('r.' + c for c in columns)} FROM "
-            f"(SELECT rowid AS id, doc, ord, rank, agency, CASE agency {order} END AS pos FROM rows WHERE {where} "
-            "ORDER BY doc, ord, rank, pos LIMIT ? OFFSET ?) AS k JOIN rows AS r ON r.rowid = k.id "
-            "ORDER BY k.doc, k.ord, k.rank, k.pos",
-            (*agencies, *args, -1 if limit is None else limit, offset)).fetchall()
 
     def tally(self, agencies: Sequence[str], roles: Sequence[str] = ROLES,
               docs: Iterable[str] | None = None) -> tuple[dict[str, int], int]:
