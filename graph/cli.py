@@ -340,7 +340,8 @@ def cmd_agency(args) -> int:
         else:
             columns = columns[:-1]  # and `aligned` leaves the last cell of each line out
         head = (f"{who['name']}: {len(rows)} rows" if len(rows) == page.total else
-                f"{who['name']}: rows {args.offset + 1}–{args.offset + len(rows)} of {page.total}")
+                f"{who['name']}: rows {args.offset + 1}–{args.offset + len(rows)} of {page.total}" if rows else
+                f"{who['name']}: no rows after the first {args.offset} ({page.total} in all)")
         data = head + "\n" + tables.aligned(columns, rows)
     write_output(args.output, data.encode("utf-8"))
     return 0

@@ -79,6 +79,8 @@ def test_agency_gives_a_page_of_its_rows_with_limit_and_offset(data):
     table = run("agency", "市市场监管局", "--limit", "4", "--offset", "3", "--data", data).stdout
     assert table.splitlines()[0] == f"广州市市场监督管理局: rows 4–7 of {len(every)}"
     assert len(table.splitlines()) == 2 + 1 + 4
+    past = run("agency", "市市场监管局", "--offset", str(len(every)), "--data", data).stdout
+    assert past.splitlines()[0] == f"广州市市场监督管理局: no rows after the first {len(every)} ({len(every)} in all)"
     r = run("agency", "市市场监管局", "--limit", "-1", "--data", data)
     assert r.returncode == 2 and "not a number of rows: '-1'" in one_line_error(r)
 
