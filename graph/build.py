@@ -159,13 +159,15 @@ def document_digest(path) -> str:
     return f"{source_digest(path)}-{mapping_fingerprint()}"
 
 
-def _extract_one(path: str) -> tuple[str, object]:
+def _extract_one(path: str, spill: str | None = None) -> tuple[str, object]:
     """Extract one file, apply its corrections, map it to N-Quads of its graph (in a worker for large corpora).
 
     Returns ``("ok", (doc_id, nquads, sha256 of nquads, one line per orphaned correction, rows))``
     or ``("error", one line)``: plain bytes and strings, cheap to pass between processes (or
     machines, see `graph.executors`). ``rows``: every agency's rows in the document, worked out
-    here from the same triples (`graph.bureau_index`), as bytes.
+    here from the same triples (`graph.bureau_index`), as bytes. With `spill`, a folder of this
+    machine, the N-Quads are left there in a file named by their sha256 and ``nquads`` is its
+    path: a local worker writes them itself instead of sending them through a pipe.
     """
     from extract import corrections
     from extract.pipeline import extract_file
@@ -185,14 +187,25 @@ def _extract_one(path: str) -> tuple[str, object]:
         return "error", f"{path}: cannot be mapped to RDF: {exc}"
     orphaned = tuple(corrections.orphan_lines(x, corrections.corrections_path(path)))
     rows = bureau_index.document_file(x.document.id, str(iris.graph_iri(x.document.id)), triples)
-    return "ok", (x.document.id, data, hashlib.sha256(data).hexdigest(), orphaned, rows)
+    digest = hashlib.sha256(data).hexdigest()
+    if spill is not None:
+        file = Path(spill) / f"{digest}.nq"
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")  # two files of the same bytes: one name
+        tmp.write_bytes(data)
+        os.replace(tmp, file)
+        data = str(file)
+    return "ok", (x.document.id, data, digest, orphaned, rows)
 
 
-def _extract_all(paths: list[str], say, total: int, executor=None):
-    """Yield (path, outcome) for each path, in order, extracted where `executor` says (`graph.executors`)."""
-    from .executors import extract_all
+def _extract_all(paths: list[str], say, total: int, executor=None, spill: Path | None = None):
+    """Yield (path, outcome) for each path, in order, extracted where `executor` says (`graph.executors`);
+    on this machine each document's N-Quads are left in `spill` by the process that extracts it."""
+    from .executors import extract_all, parse
 
-    return extract_all(paths, _extract_one, say, total, executor, fingerprint=mapping_fingerprint)
+    extract = _extract_one
+    if spill is not None and parse(executor) == "local":
+        extract = functools.partial(_extract_one, spill=str(spill))
+    return extract_all(paths, extract, say, total, executor, fingerprint=mapping_fingerprint)
 
 
 @contextlib.contextmanager
@@ -326,7 +339,7 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
         """Yield each document as it is extracted, its N-Quads left in a file: the store loads
         them while the rest are extracted, and memory holds a few documents at a time."""
         produced = 0
-        outcomes = _extract_all(todo, say, total, executor)
+        outcomes = _extract_all(todo, say, total, executor, spill)
         try:
             for i, (path, (status, value)) in enumerate(outcomes):
                 if status == "error":
@@ -337,8 +350,11 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
                 warnings.extend(orphaned)
                 if not claim(path, doc_id):
                     continue
-                file = spill / f"{i:06d}.nq"
-                file.write_bytes(data)
+                if isinstance(data, str):  # left in the spill folder by a local worker
+                    file = Path(data)
+                else:
+                    file = spill / f"{i:06d}.nq"
+                    file.write_bytes(data)
                 if backend.cache_dir is not None:
                     bureau_index.write_rows(backend.cache_dir, digest, rows)
                 produced += 1

@@ -47,7 +47,7 @@ LOCAL_MIN_DOCS = 8  # fewer documents than this are extracted in the build's own
 CONNECT_TIMEOUT = 30.0  # seconds to wait for a Dask scheduler that accepted the connection, and its workers
 INSTALL = "pip install 'policykg[dask]'"
 
-Outcome = tuple[str, object]  # ("ok", (doc_id, nquads, sha256, orphaned corrections)) or ("error", one line)
+Outcome = tuple[str, object]  # ("ok", (doc_id, nquads or their file, sha256, orphaned corrections, rows)) or ("error", one line)
 Extract = Callable[[str], Outcome]
 _ADDRESS = re.compile(r"(?:dask|tcp)://(\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+):(\d{1,5})")
 

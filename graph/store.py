@@ -141,10 +141,13 @@ class DocGraph:
             return f.read()
 
 
-# N-Quads per pass of the bulk loader: about 60 synthetic plans. Each pass writes sorted files that
-# RocksDB then merges with the earlier ones, so fewer, larger passes merge less: at 1,000 plans 40 MB
-# passes built in 65 s (peak 280 MiB), 80 MB in 59 s (415 MiB), 120 MB in 58 s (580 MiB).
-BULK_BYTES = 80 << 20
+# N-Quads per pass of the bulk loader: about 140 synthetic plans. Each pass writes sorted files that
+# RocksDB then merges with the earlier ones (two passes' files start a compaction that rewrites all
+# loaded so far), so fewer, larger passes merge less: at 1,000 plans 40 MB passes built in 65 s
+# (peak 280 MiB), 80 MB in 54-57 s (410 MiB; compaction 18-19 s of CPU), 120 MB in 54-55 s (580 MiB;
+# 15 s), 160 MB in 53 s (740 MiB; 12 s). Shrinking the last passes, so that the last is small, gained
+# nothing: the build is bound by CPU, and what the last pass saves the extraction pays.
+BULK_BYTES = 120 << 20
 
 
 def _batches(paths: Iterable[str], limit: int) -> Iterable[list[str]]:

@@ -76,6 +76,7 @@ def base_iri(base: str | None = None) -> str:
     return chosen if chosen.endswith(("/", "#")) else chosen + "/"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a few hundred distinct values (ids, roles) asked for thousands of times
 def segment(value: str) -> str:
     """Return `value` as one readable IRI path segment, escaping only what IRIs forbid.
 
@@ -318,7 +319,7 @@ def name_key(name: str) -> str:
 
 def agency_iri(agency_id: str | None, name: str | None = None, base: str | None = None) -> URIRef:
     """Return ``{base}agency/{id}``; without a gazetteer id, the id is `name_key(name)`."""
-    return _iri(f"{base_iri(base)}agency/{segment(_entry_id(agency_id, name))}")
+    return _entity_iri("agency", agency_id, name, base_iri(base))
 
 
 def change_event_iri(successor_id: str, year: int | None, original_id: str, base: str | None = None) -> URIRef:
@@ -339,7 +340,12 @@ def change_event_iri(successor_id: str, year: int | None, original_id: str, base
 
 def place_iri(place_id: str | None, name: str | None = None, base: str | None = None) -> URIRef:
     """Return ``{base}place/{id}``; without a gazetteer id, the id is `name_key(name)`."""
-    return _iri(f"{base_iri(base)}place/{segment(_entry_id(place_id, name))}")
+    return _entity_iri("place", place_id, name, base_iri(base))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # every mention of an agency or place mints its IRI: made once
+def _entity_iri(kind: str, entry_id: str | None, name: str | None, base: str) -> URIRef:
+    return _iri(f"{base}{kind}/{segment(_entry_id(entry_id, name))}")
 
 
 def work_iri(title: str, base: str | None = None) -> URIRef:
