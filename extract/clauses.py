@@ -164,12 +164,16 @@ class Parsed:
 
 
 # -- brackets and splitting -----------------------------------------------------------------
+_BRACKET_MARKS = re.compile(f"[{re.escape(OPEN + CLOSE + '“「' + QUOTES['“'] + QUOTES['「'] + chr(10))}]")
+
+
 def bracket_groups(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], list[int]]:
     """Return top-level bracket groups [(open, close+1)] in text[start:end] and unclosed openers."""
     groups: list[tuple[int, int]] = []
     stack: list[int] = []
     quote: str | None = None
-    for i in range(start, end):
+    for m in _BRACKET_MARKS.finditer(text, start, end):  # the characters below only, found in C
+        i = m.start()
         ch = text[i]
         if quote:
             if ch == QUOTES[quote]:

@@ -282,6 +282,11 @@ class _LineSink(set):
         self._end = f" <{graph}> .\n" if graph else " .\n"
         self._triples = triples
 
+    def sorted_bytes(self) -> bytes:
+        """Return the lines sorted, as UTF-8: sorted as bytes, which is code point order and costs
+        half as much as sorting the strings (the same bytes)."""
+        return b"".join(sorted(map(str.encode, self)))
+
     def add(self, triple) -> None:  # noqa: D401 - same signature as Graph.add
         s, p, o = triple
         set.add(self, f"<{s}> <{p}> {o.nt() if type(o) is Lit else f'<{o}>'}{self._end}")
@@ -816,7 +821,7 @@ def to_ntriples(extraction: Extraction, base: str | None = None) -> bytes:
     """
     lines = _LineSink()
     _map(extraction, base, lines)
-    return "".join(sorted(lines)).encode("utf-8")
+    return lines.sorted_bytes()
 
 
 def to_store_nquads(extraction: Extraction, base: str | None = None, triples: list | None = None) -> bytes:
@@ -826,7 +831,7 @@ def to_store_nquads(extraction: Extraction, base: str | None = None, triples: li
     """
     lines = _LineSink(iris.graph_iri(extraction.document.id, base), triples)
     _map(extraction, base, lines)
-    return "".join(sorted(lines)).encode("utf-8")
+    return lines.sorted_bytes()
 
 
 def validate(data: Graph) -> tuple[bool, str]:
