@@ -189,12 +189,18 @@ def _extract_one(path: str, spill: str | None = None) -> tuple[str, object]:
     rows = bureau_index.document_file(x.document.id, str(iris.graph_iri(x.document.id)), triples)
     digest = hashlib.sha256(data).hexdigest()
     if spill is not None:
-        file = Path(spill) / f"{digest}.nq"
-        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")  # two files of the same bytes: one name
-        tmp.write_bytes(data)
-        os.replace(tmp, file)
-        data = str(file)
+        data = str(_spill(Path(spill), digest, data))
     return "ok", (x.document.id, data, digest, orphaned, rows)
+
+
+def _spill(folder: Path, digest: str, data: bytes) -> Path:
+    """Leave a document's N-Quads in the build's spill folder, in a file named by their sha256
+    (two files of the same bytes share it), written whole or not at all; return its path."""
+    file = folder / f"{digest}.nq"
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, file)
+    return file
 
 
 def _extract_all(paths: list[str], say, total: int, executor=None, spill: Path | None = None):
@@ -341,7 +347,7 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
         produced = 0
         outcomes = _extract_all(todo, say, total, executor, spill)
         try:
-            for i, (path, (status, value)) in enumerate(outcomes):
+            for path, (status, value) in outcomes:
                 if status == "error":
                     rejected[digests[path]] = value
                     messages.append(value)
@@ -350,11 +356,8 @@ def _write(backend, data_dir, items, order, todo, digests, spill: Path, rejected
                 warnings.extend(orphaned)
                 if not claim(path, doc_id):
                     continue
-                if isinstance(data, str):  # left in the spill folder by a local worker
-                    file = Path(data)
-                else:
-                    file = spill / f"{i:06d}.nq"
-                    file.write_bytes(data)
+                # A local worker left the file itself; a Dask worker sent the bytes.
+                file = Path(data) if isinstance(data, str) else _spill(spill, digest, data)
                 if backend.cache_dir is not None:
                     bureau_index.write_rows(backend.cache_dir, digest, rows)
                 produced += 1
